@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/example/residency/graph"
+	"github.com/example/residency/offline"
+	"github.com/example/residency/program"
+	"github.com/example/residency/regions"
+)
+
+// stackPlan is one stack in the JSON output of plan.
+type stackPlan struct {
+	Stack     string           `json:"stack"`
+	Region    string           `json:"region"`
+	Partition string           `json:"partition"`
+	Account   string           `json:"account"`
+	Resources []graph.Resource `json:"resources"`
+}
+
+// planDocument is the JSON output of plan.
+type planDocument struct {
+	Stacks []stackPlan `json:"stacks"`
+}
+
+// planned is one stack's model and the graph the offline engine recorded for it.
+type planned struct {
+	model regions.Stack
+	graph *graph.Graph
+}
+
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("plan", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	stacksDir := flags.String("stacks", "stacks", "folder with the Pulumi.<stack>.yaml stack files")
+	only := flags.String("stack", "", "plan only this stack (all stacks are still validated together)")
+	asJSON := flags.Bool("json", false, "write one JSON document to standard output instead of the tree")
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: residency plan [--stacks DIR] [--stack NAME] [--json]")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitInvalid
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "residency plan: unexpected argument %q\n", flags.Arg(0))
+		flags.Usage()
+		return exitInvalid
+	}
+
+	plans, status := planStacks(*stacksDir, *only, stderr)
+	if status != exitOK {
+		return status
+	}
+	if *asJSON {
+		return writePlanJSON(plans, stdout, stderr)
+	}
+	for i, plan := range plans {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		writeTree(stdout, plan.model, plan.graph)
+	}
+	return exitOK
+}
+
+// planStacks loads and validates every stack file, then runs the selected stacks under the offline
+// engine. Nothing is returned unless every selected stack planned.
+func planStacks(stacksDir, only string, stderr io.Writer) ([]planned, int) {
+	files, err := regions.LoadDir(stacksDir)
+	if err != nil {
+		return nil, reportError(stderr, err)
+	}
+	var plans []planned
+	for _, file := range files {
+		if only != "" && file.Model.Name != only {
+			continue
+		}
+		result, err := offline.Run(file.Model.Name, file.Config, program.New(stacksDir))
+		if err != nil {
+			return nil, reportError(stderr, err)
+		}
+		plans = append(plans, planned{model: file.Model, graph: result})
+	}
+	if only != "" && len(plans) == 0 {
+		fmt.Fprintf(stderr, "residency plan: stack %q not found: no file Pulumi.%s.yaml in %s\n", only, only, stacksDir)
+		return nil, exitInvalid
+	}
+	return plans, exitOK
+}
+
+// reportError writes an error to standard error and returns the exit status for it.
+func reportError(stderr io.Writer, err error) int {
+	var problems regions.Errors
+	var validation regions.ValidationError
+	if errors.As(err, &problems) || errors.As(err, &validation) {
+		if len(problems) == 0 {
+			problems = regions.Errors{validation}
+		}
+		fmt.Fprintf(stderr, "residency: %d problem(s) in the stack files; nothing was planned:\n", len(problems))
+		for _, problem := range problems {
+			fmt.Fprintf(stderr, "  %s\n", problem.Error())
+		}
+		return exitInvalid
+	}
+	fmt.Fprintf(stderr, "residency: %v\n", err)
+	return exitInternal
+}
+
+func writePlanJSON(plans []planned, stdout, stderr io.Writer) int {
+	document := planDocument{Stacks: []stackPlan{}}
+	for _, plan := range plans {
+		document.Stacks = append(document.Stacks, stackPlan{
+			Stack:     plan.model.Name,
+			Region:    plan.model.Region,
+			Partition: plan.model.Partition,
+			Account:   plan.model.AccountID,
+			Resources: plan.graph.Resources,
+		})
+	}
+	encoder := json.NewEncoder(stdout)
+	encoder.SetIndent("", "  ")
+	if err := encoder.Encode(document); err != nil {
+		fmt.Fprintf(stderr, "residency plan: writing JSON: %v\n", err)
+		return exitInternal
+	}
+	return exitOK
+}
