@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,7 +90,12 @@ func parseStackFile(data []byte) (StackFile, Errors) {
 				"use config, secretsprovider, encryptedkey, encryptionsalt or environment"))
 		}
 	}
-	if provider, ok := document["secretsprovider"].(string); ok {
+	if raw, present := document["secretsprovider"]; present {
+		provider, isString := raw.(string)
+		if !isString {
+			problems = append(problems, fileError("secretsprovider", describe(raw), "is not a string",
+				"set it to the URL of an AWS KMS key in the stack's region, for example "+exampleSecretsProvider))
+		}
 		file.SecretsProvider = provider
 	}
 	config, ok := document["config"].(map[string]any)
@@ -143,7 +149,63 @@ func parseStackFile(data []byte) (StackFile, Errors) {
 			problems = append(problems, decodeProblems...)
 		}
 	}
+	if file.SecretsProvider != "" && file.Model.Region != "" {
+		problems = append(problems, validateSecretsProvider(file.SecretsProvider, file.Model)...)
+	}
 	return file, problems
+}
+
+// exampleSecretsProvider is the secrets provider URL that error messages suggest, with the region
+// left for the reader to fill in.
+const exampleSecretsProvider = "awskms://alias/pulumi-secrets-<region>?region=<region>"
+
+// validateSecretsProvider checks that a stack file's secrets provider is an AWS KMS key in the
+// stack's own region and partition. Pulumi wraps the stack's data key with that KMS key and
+// encrypts every secret in config and state with the data key, so a key in another region would
+// put every decryption outside the jurisdiction. The URL has the form of gocloud.dev's awskms
+// opener, which Pulumi uses: "awskms://<key ID or alias>?region=<region>" or
+// "awskms:///<key or alias ARN>?region=<region>".
+func validateSecretsProvider(provider string, stack Stack) Errors {
+	expected := "awskms://alias/pulumi-secrets-" + stack.Region + "?region=" + stack.Region
+	reject := func(problem, fix string) Errors {
+		return Errors{fileError("secretsprovider", provider, problem, fix)}
+	}
+
+	parsed, err := url.Parse(provider)
+	if err != nil {
+		return reject("is not a valid URL: "+err.Error(), "set it to an AWS KMS key URL such as "+expected)
+	}
+	if parsed.Scheme != "awskms" {
+		return reject("is not an AWS KMS secrets provider",
+			"encrypt the stack's secrets with a KMS key in "+stack.Region+", for example "+expected)
+	}
+
+	key := strings.TrimPrefix(parsed.Host+parsed.Path, "/")
+	if key == "" {
+		return reject("names no KMS key", "name the key or alias after awskms://, for example "+expected)
+	}
+
+	region := parsed.Query().Get("region")
+	if region == "" {
+		return reject("has no region parameter",
+			"add ?region="+stack.Region+", because without it the AWS SDK takes the region from the environment, which may be another one")
+	}
+	if region != stack.Region {
+		return reject(fmt.Sprintf("names region %q, but the stack is in %s", region, stack.Region),
+			"use a KMS key in "+stack.Region+" with ?region="+stack.Region+", for example "+expected)
+	}
+
+	if strings.HasPrefix(key, "arn:") {
+		parts := strings.SplitN(key, ":", 6)
+		if len(parts) != 6 || parts[2] != "kms" {
+			return reject("names an ARN that is not a KMS key or alias ARN", "use arn:"+stack.Partition+":kms:"+stack.Region+":<account>:key/<key ID> or an alias")
+		}
+		if parts[1] != stack.Partition || parts[3] != stack.Region {
+			return reject(fmt.Sprintf("names a key in partition %q and region %q, but the stack is in %s of %s", parts[1], parts[3], stack.Region, stack.Partition),
+				"use a KMS key of partition "+stack.Partition+" in "+stack.Region)
+		}
+	}
+	return nil
 }
 
 // fileError reports a problem outside the model; its path is shown without the model's key.
