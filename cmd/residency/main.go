@@ -22,7 +22,9 @@ const (
 const usage = `Usage: residency <command> [flags]
 
 Commands:
-  plan      show what each region stack would create, run under the offline engine
+  plan      show what each region stack would create under the offline engine, and the rules' verdicts
+  check     run the isolation rules on the export of a deployed stack (pulumi stack export)
+  evidence  write the compliance reports of every stack, JSON and Markdown
   help      show this help
 
 Run "residency <command> -h" for the flags of a command.
@@ -34,6 +36,10 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWithInput(args, os.Stdin, stdout, stderr)
+}
+
+func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitInvalid
@@ -41,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plan":
 		return runPlan(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdin, stdout, stderr)
+	case "evidence":
+		return runEvidence(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

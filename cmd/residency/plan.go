@@ -11,6 +11,7 @@ import (
 	"github.com/example/residency/offline"
 	"github.com/example/residency/program"
 	"github.com/example/residency/regions"
+	"github.com/example/residency/rules"
 )
 
 // stackPlan is one stack in the JSON output of plan.
@@ -20,6 +21,7 @@ type stackPlan struct {
 	Partition string           `json:"partition"`
 	Account   string           `json:"account"`
 	Resources []graph.Resource `json:"resources"`
+	Rules     []rules.Result   `json:"rules"`
 }
 
 // planDocument is the JSON output of plan.
@@ -27,10 +29,23 @@ type planDocument struct {
 	Stacks []stackPlan `json:"stacks"`
 }
 
-// planned is one stack's model and the graph the offline engine recorded for it.
+// planned is one stack's expectation, the graph recorded for it, and the rules' verdicts.
 type planned struct {
-	model regions.Stack
-	graph *graph.Graph
+	expect  rules.Expectation
+	domains int
+	vendor  string
+	graph   *graph.Graph
+	results []rules.Result
+}
+
+// rulesStatus returns exitRuleFailed when any rule failed on any stack.
+func rulesStatus(plans []planned) int {
+	for _, plan := range plans {
+		if len(rules.Failed(plan.results)) > 0 {
+			return exitRuleFailed
+		}
+	}
+	return exitOK
 }
 
 func runPlan(args []string, stdout, stderr io.Writer) int {
@@ -55,20 +70,24 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 
-	plans, status := planStacks(*stacksDir, *only, stderr)
-	if status != exitOK {
-		return status
+	plans, code := planStacks(*stacksDir, *only, stderr)
+	if code != exitOK {
+		return code
 	}
 	if *asJSON {
-		return writePlanJSON(plans, stdout, stderr)
+		if code := writePlanJSON(plans, stdout, stderr); code != exitOK {
+			return code
+		}
+		return rulesStatus(plans)
 	}
 	for i, plan := range plans {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		writeTree(stdout, plan.model, plan.graph)
+		writeTree(stdout, plan)
+		writeVerdicts(stdout, plan)
 	}
-	return exitOK
+	return rulesStatus(plans)
 }
 
 // planStacks loads and validates every stack file, then runs the selected stacks under the offline
@@ -87,7 +106,14 @@ func planStacks(stacksDir, only string, stderr io.Writer) ([]planned, int) {
 		if err != nil {
 			return nil, reportError(stderr, err)
 		}
-		plans = append(plans, planned{model: file.Model, graph: result})
+		expectation := rules.ExpectationFor(file.Model)
+		plans = append(plans, planned{
+			expect:  expectation,
+			domains: len(file.Model.Domains),
+			vendor:  file.Model.Gateway.Vendor,
+			graph:   result,
+			results: rules.Evaluate(result, expectation),
+		})
 	}
 	if only != "" && len(plans) == 0 {
 		fmt.Fprintf(stderr, "residency plan: stack %q not found: no file Pulumi.%s.yaml in %s\n", only, only, stacksDir)
@@ -118,11 +144,12 @@ func writePlanJSON(plans []planned, stdout, stderr io.Writer) int {
 	document := planDocument{Stacks: []stackPlan{}}
 	for _, plan := range plans {
 		document.Stacks = append(document.Stacks, stackPlan{
-			Stack:     plan.model.Name,
-			Region:    plan.model.Region,
-			Partition: plan.model.Partition,
-			Account:   plan.model.AccountID,
+			Stack:     plan.expect.Stack,
+			Region:    plan.expect.Region,
+			Partition: plan.expect.Partition,
+			Account:   plan.expect.Account,
 			Resources: plan.graph.Resources,
+			Rules:     plan.results,
 		})
 	}
 	encoder := json.NewEncoder(stdout)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/example/residency/graph"
-	"github.com/example/residency/regions"
+	"github.com/example/residency/rules"
 )
 
 // shownInputs lists, per type, the inputs that a reviewer of the plan looks at first.
@@ -44,9 +44,10 @@ var shownInputs = map[string][]string{
 
 // writeTree prints a stack's plan in the layout of `pulumi preview`: a tree of what would be
 // created, a count by type and a summary line.
-func writeTree(out io.Writer, model regions.Stack, g *graph.Graph) {
+func writeTree(out io.Writer, plan planned) {
+	g, expect := plan.graph, plan.expect
 	fmt.Fprintf(out, "Previewing stack %s (region %s, partition %s, account %s) under the offline engine\n\n",
-		model.Name, model.Region, model.Partition, model.AccountID)
+		expect.Stack, expect.Region, expect.Partition, expect.Account)
 	children := map[string][]graph.Resource{}
 	var roots []graph.Resource
 	for _, resource := range g.Resources {
@@ -118,7 +119,24 @@ func writeTree(out io.Writer, model regions.Stack, g *graph.Graph) {
 		fmt.Fprintf(out, "    %4d  %s\n", counts[typ], typ)
 	}
 	fmt.Fprintf(out, "\nSummary: stack %s: %d to create (%d AWS resources, %d providers, %d components incl. the stack) in %d data domains, gateway %s\n",
-		model.Name, len(g.Resources), custom, providers, components, len(model.Domains), model.Gateway.Vendor)
+		expect.Stack, len(g.Resources), custom, providers, components, plan.domains, plan.vendor)
+}
+
+// writeVerdicts prints each rule's verdict and, for a failed rule, the resources that broke it.
+func writeVerdicts(out io.Writer, plan planned) {
+	failed := len(rules.Failed(plan.results))
+	fmt.Fprintf(out, "\nIsolation rules for stack %s: %d of %d pass\n", plan.expect.Stack, len(plan.results)-failed,
+		len(plan.results))
+	for _, result := range plan.results {
+		verdict := "pass"
+		if result.Status == rules.Fail {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(out, "  %-4s  %-6s  %s\n", verdict, result.ID, result.Statement)
+		for _, violation := range result.Violations {
+			fmt.Fprintf(out, "                %s\n                  %s\n", violation.URN, violation.Reason)
+		}
+	}
 }
 
 // details formats the shown inputs of a resource as key=value pairs.

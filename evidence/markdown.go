@@ -1,0 +1,143 @@
+package evidence
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/example/residency/graph"
+	"github.com/example/residency/rules"
+)
+
+// Markdown renders a report for auditors.
+func Markdown(report Report) string {
+	var out strings.Builder
+	fmt.Fprintf(&out, "# Compliance evidence: stack %s\n\n", report.Stack)
+	fmt.Fprintf(&out, "| | |\n| --- | --- |\n")
+	rows := [][2]string{
+		{"Program commit", "`" + report.ProgramCommit + "`"},
+		{"Stack", report.Stack},
+		{"Region", fmt.Sprintf("%s (partition %s, account %s)", report.Region, report.Partition, report.Account)},
+		{"Jurisdiction", fmt.Sprintf("%s (%s)", report.Jurisdiction, strings.Join(report.Laws, ", "))},
+		{"Resource graph", report.Source},
+		{"Generated", report.GeneratedAt.Format("2006-01-02 15:04:05 UTC")},
+		{"Result", fmt.Sprintf("%d of %d rules pass, %d fail", report.Summary.Passed, report.Summary.Rules, report.Summary.Failed)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(&out, "| %s | %s |\n", row[0], row[1])
+	}
+	fmt.Fprintf(&out, "\n> %s\n\n", report.Disclaimer)
+
+	fmt.Fprintf(&out, "## Isolation boundaries\n\n```mermaid\n%s```\n\n", report.Diagram)
+
+	fmt.Fprintf(&out, "## Rules\n\n| ID | Statement | Articles | Verdict | Resources checked |\n| --- | --- | --- | --- | --- |\n")
+	for _, result := range report.Rules {
+		verdict := "pass"
+		if result.Status == rules.Fail {
+			verdict = "**FAIL**"
+		}
+		fmt.Fprintf(&out, "| %s | %s | %s | %s | %d |\n", result.ID, escape(result.Statement),
+			strings.Join(result.Articles, "; "), verdict, len(result.Resources))
+	}
+
+	failed := rules.Failed(report.Rules)
+	if len(failed) > 0 {
+		fmt.Fprintf(&out, "\n## Failures\n")
+		for _, result := range failed {
+			fmt.Fprintf(&out, "\n### %s\n\n", result.ID)
+			for _, violation := range result.Violations {
+				fmt.Fprintf(&out, "- `%s`: %s\n", violation.URN, escape(violation.Reason))
+			}
+		}
+	}
+
+	fmt.Fprintf(&out, "\n## Resources checked\n")
+	for _, result := range report.Rules {
+		fmt.Fprintf(&out, "\n<details><summary>%s: %d resources (%s)</summary>\n\n", result.ID, len(result.Resources),
+			escape(result.Message))
+		for _, urn := range result.Resources {
+			fmt.Fprintf(&out, "- `%s`\n", urn)
+		}
+		fmt.Fprintf(&out, "\n</details>\n")
+	}
+	return out.String()
+}
+
+func escape(text string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(text)
+}
+
+var nodeIDPattern = regexp.MustCompile(`[^A-Za-z0-9]`)
+
+func nodeID(parts ...string) string {
+	return nodeIDPattern.ReplaceAllString(strings.Join(parts, "_"), "_")
+}
+
+// Diagram draws the region's isolation boundaries as a Mermaid flowchart: the gateway outside,
+// the region boundary, and one boundary per domain with its VPC, listener, service, database and
+// key, as the graph has them.
+func Diagram(expectation rules.Expectation, g *graph.Graph) string {
+	var out strings.Builder
+	out.WriteString("flowchart LR\n")
+	vendor := expectation.GatewayVendor
+	gateway := map[string]string{"apigee": "Apigee, over the internet with mutual TLS", "axway": "Axway, inside the region over PrivateLink"}[vendor]
+	if gateway == "" {
+		gateway = vendor
+	}
+	fmt.Fprintf(&out, "  gateway[\"%s\"]\n", gateway)
+	fmt.Fprintf(&out, "  subgraph region[\"%s, partition %s: %s data stays here\"]\n", expectation.Region,
+		expectation.Partition, strings.Join(expectation.Laws, ", "))
+	entry := "entry"
+	if vendor == "apigee" {
+		fmt.Fprintf(&out, "    %s[\"API Gateway REST API, custom domain only\"]\n", entry)
+	} else {
+		fmt.Fprintf(&out, "    %s[\"endpoint services, acceptance required\"]\n", entry)
+	}
+
+	domains := map[string]map[string][]graph.Resource{}
+	var names []string
+	for _, component := range g.OfType("residency:region:DataDomain") {
+		names = append(names, component.Name())
+		domains[component.Name()] = map[string][]graph.Resource{}
+	}
+	sort.Strings(names)
+	for _, resource := range g.Resources {
+		domain := domainOf(g, resource)
+		if kinds, ok := domains[domain]; ok {
+			kinds[resource.Type] = append(kinds[resource.Type], resource)
+		}
+	}
+	for _, name := range names {
+		kinds := domains[name]
+		cidr := ""
+		if vpcs := kinds["aws:ec2/vpc:Vpc"]; len(vpcs) > 0 {
+			cidr, _ = vpcs[0].Inputs["cidrBlock"].(string)
+		}
+		id := nodeID(name)
+		fmt.Fprintf(&out, "    subgraph %s[\"domain %s: VPC %s, no internet route\"]\n", id, name, cidr)
+		fmt.Fprintf(&out, "      %s[\"internal NLB\"] --> %s[\"ECS Fargate service, no public IP\"]\n", nodeID(id, "nlb"), nodeID(id, "ecs"))
+		fmt.Fprintf(&out, "      %s --> %s[(\"Aurora PostgreSQL, TLS only\")]\n", nodeID(id, "ecs"), nodeID(id, "db"))
+		fmt.Fprintf(&out, "      %s{{\"KMS key of %s\"}} -. encrypts .-> %s\n", nodeID(id, "key"), name, nodeID(id, "db"))
+		out.WriteString("    end\n")
+		fmt.Fprintf(&out, "    %s --> %s\n", entry, nodeID(id, "nlb"))
+	}
+	out.WriteString("  end\n")
+	fmt.Fprintf(&out, "  gateway --> %s\n", entry)
+	return out.String()
+}
+
+// domainOf returns the data-domain component a resource sits under, or "".
+func domainOf(g *graph.Graph, resource graph.Resource) string {
+	for depth := 0; depth < 64; depth++ {
+		if resource.Type == "residency:region:DataDomain" {
+			return resource.Name()
+		}
+		parent, ok := g.ByURN(resource.Parent)
+		if !ok {
+			return ""
+		}
+		resource = parent
+	}
+	return ""
+}
