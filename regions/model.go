@@ -52,7 +52,9 @@ type Domain struct {
 	Classification string `json:"classification"`
 	// CIDR is the IPv4 block of the domain's VPC, from /16 to /22.
 	CIDR string `json:"cidr"`
-	// Records is the expected number of records the domain stores.
+	// Records is the expected number of records the domain stores. With DailyRequests it sizes
+	// the domain: EstimateCapacity derives the capacity it needs, and validation rejects a
+	// maxCapacity, maxTasks or gateway rate limit that cannot carry twice the estimated peak.
 	Records int64 `json:"records"`
 	// DailyRequests is the expected number of API requests a day that reach the domain.
 	DailyRequests int64 `json:"dailyRequests"`

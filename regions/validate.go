@@ -24,6 +24,9 @@ var (
 // 32-character limit of Elastic Load Balancing names.
 const maxDomainNameLength = 20
 
+// maxHostnameLength is the longest DNS name in its text form (RFC 1035, section 3.1).
+const maxHostnameLength = 253
+
 // Aurora PostgreSQL major versions with Serverless v2 support that are in standard support.
 var auroraMajorVersions = map[string]bool{"14": true, "15": true, "16": true, "17": true}
 
@@ -123,7 +126,12 @@ func validateDomains(stack Stack, problems *Errors) {
 }
 
 func validateDomain(stack Stack, path string, domain Domain, problems *Errors) {
-	if len(domain.Name) > maxDomainNameLength || !domainNamePattern.MatchString(domain.Name) {
+	switch {
+	case len(domain.Name) > maxDomainNameLength:
+		problems.add(path+".name", domain.Name,
+			fmt.Sprintf("is %d characters long, more than the %d that fit in load balancer names", len(domain.Name), maxDomainNameLength),
+			fmt.Sprintf("shorten it to 2 to %d lowercase letters, digits and hyphens", maxDomainNameLength))
+	case !domainNamePattern.MatchString(domain.Name):
 		problems.add(path+".name", domain.Name, "is not a DNS-safe domain name",
 			fmt.Sprintf("use 2 to %d lowercase letters, digits and hyphens, starting with a letter", maxDomainNameLength))
 	}
@@ -145,6 +153,7 @@ func validateDomain(stack Stack, path string, domain Domain, problems *Errors) {
 	}
 	validateDatabase(stack, path+".database", domain.Database, problems)
 	validateService(stack, path+".service", domain.Service, problems)
+	validateHeadroom(path, domain, problems)
 }
 
 func validateCIDR(path, cidr string, problems *Errors) {
@@ -307,7 +316,12 @@ func validateGateway(stack Stack, region Region, known bool, problems *Errors) {
 
 func validateApigee(stack Stack, apigee Apigee, problems *Errors) {
 	const path = "gateway.apigee"
-	if !hostnamePattern.MatchString(apigee.DomainName) {
+	switch {
+	case len(apigee.DomainName) > maxHostnameLength:
+		problems.add(path+".domainName", apigee.DomainName,
+			fmt.Sprintf("is %d characters long, more than the %d a DNS name can have", len(apigee.DomainName), maxHostnameLength),
+			"use a shorter host name such as api.eu.portal.example.com")
+	case !hostnamePattern.MatchString(apigee.DomainName):
 		problems.add(path+".domainName", apigee.DomainName, "is not a valid DNS name",
 			"use a lowercase host name such as api.eu.portal.example.com")
 	}
@@ -348,6 +362,8 @@ func validateApigee(stack Stack, apigee Apigee, problems *Errors) {
 	if apigee.RateLimit <= 0 || apigee.RateLimit > 10000 {
 		problems.add(path+".rateLimit", fmt.Sprint(apigee.RateLimit), "is out of range",
 			"use 1 to 10000 requests per second, the API Gateway account quota per region")
+	} else {
+		validateGatewayHeadroom(stack, apigee.RateLimit, problems)
 	}
 	if apigee.BurstLimit < 1 || apigee.BurstLimit > 5000 {
 		problems.add(path+".burstLimit", fmt.Sprint(apigee.BurstLimit), "is out of range",
