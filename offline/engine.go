@@ -61,15 +61,30 @@ type providerState struct {
 // would pass it, and returns the recorded graph. An error from the program, or a resource that
 // needs a disabled default provider, fails the run.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*graph.Graph, error) {
-	engine := &Engine{stack: stack, config: config, providers: map[string]providerState{}}
-	withConfig := func(info *pulumi.RunInfo) {
-		info.Config = config
-	}
-	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, engine), withConfig)
-	if err != nil {
-		return nil, fmt.Errorf("running stack (%s) under the offline engine: %w", stack, err)
+	engine := NewEngine(stack, config)
+	if err := engine.Run(program); err != nil {
+		return nil, err
 	}
 	return engine.Graph(), nil
+}
+
+// NewEngine returns an engine for one run of a stack with the stack's config. Most callers use
+// Run; NewEngine is for callers that need the graph of a failed run.
+func NewEngine(stack string, config map[string]string) *Engine {
+	return &Engine{stack: stack, config: config, providers: map[string]providerState{}}
+}
+
+// Run runs program under the engine. After a failed run, Graph returns what was registered before
+// the failure.
+func (e *Engine) Run(program pulumi.RunFunc) error {
+	withConfig := func(info *pulumi.RunInfo) {
+		info.Config = e.config
+	}
+	err := pulumi.RunErr(program, pulumi.WithMocks(Project, e.stack, e), withConfig)
+	if err != nil {
+		return fmt.Errorf("running stack (%s) under the offline engine: %w", e.stack, err)
+	}
+	return nil
 }
 
 // Graph returns what was recorded, with the root stack resource first and parents before children.

@@ -38,7 +38,11 @@ func (e ValidationError) Error() string {
 	if e.Value != "" {
 		fmt.Fprintf(&message, ": %q", e.Value)
 	}
-	fmt.Fprintf(&message, " %s", e.Problem)
+	// A problem of the whole stack file has neither path nor value and follows the file name.
+	if message.Len() > 0 && !strings.HasSuffix(message.String(), ": ") {
+		message.WriteString(" ")
+	}
+	message.WriteString(e.Problem)
 	if e.Fix != "" {
 		message.WriteString("; " + e.Fix)
 	}

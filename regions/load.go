@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -80,8 +81,9 @@ func parseStackFile(data []byte) (StackFile, Errors) {
 	var problems Errors
 	var document map[string]any
 	if err := yaml.Unmarshal(data, &document); err != nil {
-		problems = append(problems, ValidationError{Problem: "is not valid YAML: " + err.Error(),
-			Fix: "fix the syntax of the stack file"})
+		// yaml.v3 puts each problem on its own indented line, so the message joins them into one line.
+		message := strings.ReplaceAll(err.Error(), "\n  ", " ")
+		problems = append(problems, fileError("", "", "is not valid YAML: "+message, "fix the syntax of the stack file"))
 		return file, problems
 	}
 	for key := range document {
@@ -128,7 +130,8 @@ func parseStackFile(data []byte) (StackFile, Errors) {
 		}
 		encoded, err := configValue(value)
 		if err != nil {
-			problems = append(problems, fileError("config."+key, describe(value), "cannot be passed to Pulumi: "+err.Error(),
+			path, offending := unencodable("config."+key, value)
+			problems = append(problems, fileError(path, offending, "cannot be passed to Pulumi: "+err.Error(),
 				"use strings, numbers, booleans, lists and mappings"))
 			continue
 		}
@@ -140,7 +143,9 @@ func parseStackFile(data []byte) (StackFile, Errors) {
 	}
 	model, present := file.Config[ConfigKey]
 	if !present {
-		problems = append(problems, fileError("config."+ConfigKey, "", "is missing", "add the stack's model"))
+		if _, written := config[ConfigKey]; !written {
+			problems = append(problems, fileError("config."+ConfigKey, "", "is missing", "add the stack's model"))
+		}
 		return file, problems
 	}
 	if err := Decode([]byte(model), &file.Model); err != nil {
@@ -226,6 +231,41 @@ func disablesAWS(value any) bool {
 	return false
 }
 
+// unencodable returns the key path and text of the first value inside a config value that JSON
+// cannot encode: a NaN or infinite number, or a mapping with a key that is not a string.
+func unencodable(path string, value any) (string, string) {
+	switch typed := value.(type) {
+	case float64:
+		if math.IsNaN(typed) || math.IsInf(typed, 0) {
+			return path, fmt.Sprint(typed)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(typed))
+		for key := range typed {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys)
+		for _, key := range keys {
+			if found, text := unencodable(path+"."+key, typed[key]); text != "" {
+				return found, text
+			}
+		}
+	case []any:
+		for i, item := range typed {
+			if found, text := unencodable(fmt.Sprintf("%s[%d]", path, i), item); text != "" {
+				return found, text
+			}
+		}
+	case map[any]any:
+		for key := range typed {
+			if _, isString := key.(string); !isString {
+				return path, fmt.Sprint(key)
+			}
+		}
+	}
+	return path, ""
+}
+
 // configValue encodes a config value the way the Pulumi engine passes it: strings as they are,
 // everything else as JSON.
 func configValue(value any) (string, error) {
@@ -293,7 +333,7 @@ func LoadDir(dir string) ([]StackFile, error) {
 	}
 	if len(paths) == 0 {
 		return nil, Errors{{File: dir, Problem: "contains no stack files",
-			Fix: "point --stacks at the folder with the Pulumi.<stack>.yaml files"}}
+			Fix: "point --stacks at the folder with the Pulumi.<stack>.yaml files", outsideModel: true}}
 	}
 	sort.Strings(paths)
 	var files []StackFile
