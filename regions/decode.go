@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -17,7 +18,15 @@ func Decode(data []byte, into *Stack) error {
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.UseNumber()
 	var raw any
-	if err := decoder.Decode(&raw); err != nil {
+	err := decoder.Decode(&raw)
+	if err == nil {
+		// Decode reads only the first value, so data after it is rejected instead of ignored.
+		end := decoder.InputOffset()
+		if extra := decoder.Decode(new(any)); extra != io.EOF {
+			err = fmt.Errorf("unexpected data after the model, which ends at byte %d", end)
+		}
+	}
+	if err != nil {
 		return Errors{{Path: "", Value: shorten(string(data)), Problem: "is not valid JSON: " + err.Error(),
 			Fix: "write the model as a YAML mapping under " + ConfigKey}}
 	}
