@@ -173,8 +173,8 @@ var simulations = map[string]simulation{
 		id := ec2ID(r, "vpce-svc")
 		outputs["arn"] = r.arn("ec2", "vpc-endpoint-service/"+id)
 		prefix := "com.amazonaws.vpce"
-		if r.partition().ID == "aws-cn" {
-			prefix = "cn.com.amazonaws.vpce"
+		if facts, known := regions.Lookup(r.provider.region); known {
+			prefix = facts.EndpointServicePrefix()
 		}
 		outputs["serviceName"] = fmt.Sprintf("%s.%s.%s", prefix, r.provider.region, id)
 		outputs["serviceType"] = "Interface"

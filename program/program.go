@@ -36,11 +36,8 @@ func New(stacksDir string) pulumi.RunFunc {
 // in stacksDir.
 func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 	file := filepath.Join(stacksDir, "Pulumi."+ctx.Stack()+".yaml")
-	raw, present := config.Get(ctx, regions.ConfigKey), true
+	raw := config.Get(ctx, regions.ConfigKey)
 	if raw == "" {
-		present = false
-	}
-	if !present {
 		return regions.Stack{}, regions.Errors{{File: file, Problem: "is missing from the stack config",
 			Fix: "add the stack's model under " + regions.ConfigKey}}
 	}

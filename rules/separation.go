@@ -578,4 +578,3 @@ func (c *checker) ownedByDomain(arn, domain string, secrets map[string]bool) boo
 	}
 	return false
 }
-
