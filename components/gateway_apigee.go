@@ -218,7 +218,9 @@ func (c *ApigeeIngress) truststore(ctx *pulumi.Context, name string, stack regio
 	parent := pulumi.Parent(c)
 	bucket, err := s3.NewBucketV2(ctx, name+"-truststore", &s3.BucketV2Args{
 		Bucket: pulumi.Sprintf("residency-truststore-%s-%s", stack.AccountID, stack.Region),
-		Tags:   tags("truststore"),
+		// An ephemeral stack must be destroyable although versioning keeps every old truststore.
+		ForceDestroy: pulumi.Bool(!stack.Production()),
+		Tags:         tags("truststore"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating S3 bucket (%s-truststore): %w", name, err)

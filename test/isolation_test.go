@@ -18,7 +18,6 @@ import (
 // every isolation rule passes, and writes the stack's compliance evidence.
 func TestShippedStacksPassEveryRule(t *testing.T) {
 	stacks := planShippedStacks(t)
-	require.Len(t, stacks, 3, "shipped stacks")
 	dir := evidenceDir()
 	for _, name := range []string{"eu-central-1", "us-east-1", "cn-north-1"} {
 		stack, ok := stacks[name]
