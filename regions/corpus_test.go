@@ -9,9 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/example/residency/graph"
-	"github.com/example/residency/offline"
-	"github.com/example/residency/program"
 	"github.com/example/residency/regions"
 )
 
@@ -77,38 +74,4 @@ func TestCorpusLoadDirRejects(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestCorpusProgramRegistersNothing runs the program under the offline engine on every
-// single-file case whose stack file decodes but fails validation. The program must fail with
-// the same problem before it registers any resource.
-func TestCorpusProgramRegistersNothing(t *testing.T) {
-	t.Parallel()
-	checked := 0
-	for _, tc := range corpusCases(t) {
-		if len(tc.stackFiles) != 1 {
-			continue
-		}
-		file, err := regions.LoadFile(tc.stackFiles[0])
-		if err != nil {
-			continue // rejected while decoding or reading the truststore; TestCorpusLoadDirRejects covers it
-		}
-		checked++
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			engine := offline.NewEngine(file.Model.Name, file.Config)
-			err := engine.Run(program.New(tc.dir))
-			require.Error(t, err)
-			for _, want := range tc.expected {
-				assert.Contains(t, err.Error(), want)
-			}
-			var problems regions.Errors
-			assert.ErrorAs(t, err, &problems, "the program must fail with the validation problems")
-
-			recorded := engine.Graph().Resources
-			require.Len(t, recorded, 1, "the graph holds only the root stack resource")
-			assert.Equal(t, graph.StackType, recorded[0].Type)
-		})
-	}
-	require.GreaterOrEqual(t, checked, 40, "too few corpus cases reach validation")
 }
