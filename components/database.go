@@ -47,6 +47,12 @@ func ClusterIdentifier(domain string) string {
 // FinalSnapshotIdentifier names the snapshot RDS takes when the cluster is deleted. It is derived
 // from the cluster identifier only, so it is unique per cluster in a region and stays the same
 // across updates; a timestamp would show a diff on every preview.
+//
+// Ephemeral stacks take the final snapshot too, because it does not block a destroy and it is
+// the copy left if a stack that holds real data was marked ephemeral by mistake. The snapshot is
+// encrypted with the domain key, so it can be restored only until KMS deletes that key, 30 days
+// after the stack is destroyed. Deleting a later cluster with the same identifier fails while
+// that snapshot exists, so RDS keeps the cluster rather than lose data.
 func FinalSnapshotIdentifier(domain string) string {
 	return ClusterIdentifier(domain) + "-final"
 }
