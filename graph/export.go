@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -66,8 +68,14 @@ func fromState(state apitype.ResourceV3) Resource {
 // WriteExport writes the graph as a `pulumi stack export` document that `pulumi stack import`
 // accepts.
 func (g *Graph) WriteExport(writer io.Writer) error {
+	// The CLI checks the magic cookie, the SHA-256 of the manifest version, on `pulumi stack import`.
+	version := "v3.276.0"
 	deployment := apitype.DeploymentV3{
-		Manifest: apitype.ManifestV1{Version: "3.276.0"},
+		Manifest: apitype.ManifestV1{
+			Time:    time.Now().UTC(),
+			Version: version,
+			Magic:   fmt.Sprintf("%x", sha256.Sum256([]byte(version))),
+		},
 	}
 	for _, item := range g.Resources {
 		dependencies := make([]resource.URN, len(item.Dependencies))

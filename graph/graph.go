@@ -81,43 +81,75 @@ func ProviderURN(reference string) string {
 	return reference
 }
 
-// SortTree orders resources so every parent comes before its children and siblings are sorted by
-// URN, which makes the order the same on every run.
-func SortTree(resources []Resource) []Resource {
-	children := map[string][]Resource{}
-	known := map[string]bool{}
-	for _, resource := range resources {
-		known[resource.URN] = true
+// Sort orders resources the way a Pulumi snapshot must be ordered: every resource after its
+// parent, its provider and its dependencies, which `pulumi stack import` checks. Among resources
+// whose order the references leave open, the one with the smaller sort key comes first, so the
+// order is the same on every run although registrations arrive concurrently.
+func Sort(resources []Resource) []Resource {
+	byURN := map[string]int{}
+	for i, resource := range resources {
+		byURN[resource.URN] = i
 	}
-	var roots []Resource
-	for _, resource := range resources {
-		if resource.Parent == "" || !known[resource.Parent] {
-			roots = append(roots, resource)
-			continue
+	waiting := make([]int, len(resources))
+	dependents := make([][]int, len(resources))
+	for i, resource := range resources {
+		requires := append([]string{resource.Parent, ProviderURN(resource.Provider)}, resource.Dependencies...)
+		seen := map[int]bool{}
+		for _, urn := range requires {
+			j, ok := byURN[urn]
+			if !ok || j == i || seen[j] {
+				continue
+			}
+			seen[j] = true
+			waiting[i]++
+			dependents[j] = append(dependents[j], i)
 		}
-		children[resource.Parent] = append(children[resource.Parent], resource)
+	}
+	var ready []int
+	for i := range resources {
+		if waiting[i] == 0 {
+			ready = append(ready, i)
+		}
 	}
 	sorted := make([]Resource, 0, len(resources))
-	var visit func([]Resource)
-	visit = func(level []Resource) {
-		sort.SliceStable(level, func(i, j int) bool { return siblingKey(level[i]) < siblingKey(level[j]) })
-		for _, resource := range level {
-			sorted = append(sorted, resource)
-			visit(children[resource.URN])
+	for len(ready) > 0 {
+		sort.Slice(ready, func(a, b int) bool { return sortKey(resources[ready[a]]) < sortKey(resources[ready[b]]) })
+		next := ready[0]
+		ready = ready[1:]
+		sorted = append(sorted, resources[next])
+		for _, dependent := range dependents[next] {
+			waiting[dependent]--
+			if waiting[dependent] == 0 {
+				ready = append(ready, dependent)
+			}
 		}
 	}
-	visit(roots)
+	// A cycle cannot come from the Pulumi engine; keep such resources rather than lose them.
+	if len(sorted) < len(resources) {
+		placed := map[string]bool{}
+		for _, resource := range sorted {
+			placed[resource.URN] = true
+		}
+		for _, resource := range resources {
+			if !placed[resource.URN] {
+				sorted = append(sorted, resource)
+			}
+		}
+	}
 	return sorted
 }
 
-// siblingKey puts providers first, then components, then custom resources, each by URN.
-func siblingKey(resource Resource) string {
-	rank := "2"
+// sortKey puts the stack first, then providers, then components, then custom resources, each by
+// URN.
+func sortKey(resource Resource) string {
+	rank := "3"
 	switch {
-	case strings.HasPrefix(resource.Type, "pulumi:providers:"):
+	case resource.Type == StackType:
 		rank = "0"
-	case !resource.Custom:
+	case strings.HasPrefix(resource.Type, "pulumi:providers:"):
 		rank = "1"
+	case !resource.Custom:
+		rank = "2"
 	}
 	return rank + resource.URN
 }

@@ -87,7 +87,8 @@ func (e *Engine) Run(program pulumi.RunFunc) error {
 	return nil
 }
 
-// Graph returns what was recorded, with the root stack resource first and parents before children.
+// Graph returns what was recorded, with the root stack resource first and every resource after
+// its parent, provider and dependencies.
 func (e *Engine) Graph() *graph.Graph {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -98,7 +99,7 @@ func (e *Engine) Graph() *graph.Graph {
 		Outputs: map[string]any{},
 	}
 	resources := append([]graph.Resource{root}, e.resources...)
-	return &graph.Graph{Stack: e.stack, Project: Project, Resources: graph.SortTree(resources)}
+	return &graph.Graph{Stack: e.stack, Project: Project, Resources: graph.Sort(resources)}
 }
 
 // urn builds a URN as the Pulumi engine does: the parent's qualified type chain, then the type.

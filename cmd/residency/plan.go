@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/example/residency/graph"
 	"github.com/example/residency/offline"
@@ -54,8 +56,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	stacksDir := flags.String("stacks", "stacks", "folder with the Pulumi.<stack>.yaml stack files")
 	only := flags.String("stack", "", "plan only this stack (all stacks are still validated together)")
 	asJSON := flags.Bool("json", false, "write one JSON document to standard output instead of the tree")
+	exportDir := flags.String("export", "", "also write each stack's graph to DIR/<stack>.json as a `pulumi stack import` document")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: residency plan [--stacks DIR] [--stack NAME] [--json]")
+		fmt.Fprintln(stderr, "Usage: residency plan [--stacks DIR] [--stack NAME] [--json] [--export DIR]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -73,6 +76,11 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	plans, code := planStacks(*stacksDir, *only, stderr)
 	if code != exitOK {
 		return code
+	}
+	if *exportDir != "" {
+		if code := writeExports(*exportDir, plans, stderr); code != exitOK {
+			return code
+		}
 	}
 	if *asJSON {
 		if code := writePlanJSON(plans, stdout, stderr); code != exitOK {
@@ -157,6 +165,32 @@ func writePlanJSON(plans []planned, stdout, stderr io.Writer) int {
 	if err := encoder.Encode(document); err != nil {
 		fmt.Fprintf(stderr, "residency plan: writing JSON: %v\n", err)
 		return exitInternal
+	}
+	return exitOK
+}
+
+// writeExports writes each planned graph as a stack export, which `pulumi stack import` loads into
+// a stack of a file backend for browsing with the Pulumi CLI.
+func writeExports(dir string, plans []planned, stderr io.Writer) int {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "residency plan: creating export folder: %v\n", err)
+		return exitInternal
+	}
+	for _, plan := range plans {
+		path := filepath.Join(dir, plan.expect.Stack+".json")
+		file, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "residency plan: writing stack export: %v\n", err)
+			return exitInternal
+		}
+		err = plan.graph.WriteExport(file)
+		if closeErr := file.Close(); err == nil {
+			err = closeErr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "residency plan: writing stack export (%s): %v\n", path, err)
+			return exitInternal
+		}
 	}
 	return exitOK
 }
