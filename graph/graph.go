@@ -4,7 +4,7 @@
 package graph
 
 import (
-	"sort"
+	"container/heap"
 	"strings"
 )
 
@@ -105,22 +105,23 @@ func Sort(resources []Resource) []Resource {
 			dependents[j] = append(dependents[j], i)
 		}
 	}
-	var ready []int
+	ready := &readyQueue{keys: make([]string, len(resources))}
+	for i, resource := range resources {
+		ready.keys[i] = sortKey(resource)
+	}
 	for i := range resources {
 		if waiting[i] == 0 {
-			ready = append(ready, i)
+			heap.Push(ready, i)
 		}
 	}
 	sorted := make([]Resource, 0, len(resources))
-	for len(ready) > 0 {
-		sort.Slice(ready, func(a, b int) bool { return sortKey(resources[ready[a]]) < sortKey(resources[ready[b]]) })
-		next := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		next := heap.Pop(ready).(int)
 		sorted = append(sorted, resources[next])
 		for _, dependent := range dependents[next] {
 			waiting[dependent]--
 			if waiting[dependent] == 0 {
-				ready = append(ready, dependent)
+				heap.Push(ready, dependent)
 			}
 		}
 	}
@@ -137,6 +138,24 @@ func Sort(resources []Resource) []Resource {
 		}
 	}
 	return sorted
+}
+
+// readyQueue is a min-heap of resource indexes by sort key. Sort takes the smallest ready resource
+// from it in O(log n), where sorting the ready list at every step took O(n² log n) in all.
+type readyQueue struct {
+	keys  []string
+	items []int
+}
+
+func (q *readyQueue) Len() int           { return len(q.items) }
+func (q *readyQueue) Less(i, j int) bool { return q.keys[q.items[i]] < q.keys[q.items[j]] }
+func (q *readyQueue) Swap(i, j int)      { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *readyQueue) Push(item any)      { q.items = append(q.items, item.(int)) }
+
+func (q *readyQueue) Pop() any {
+	last := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	return last
 }
 
 // sortKey puts the stack first, then providers, then components, then custom resources, each by
