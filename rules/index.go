@@ -17,8 +17,8 @@ const (
 	gatewayDomainTag = "gateway"
 )
 
-// index answers the questions every rule asks of a graph: which domain a resource belongs to and
-// which resource an ID or ARN names.
+// index maps each resource of a graph to its data domain, and each ID or ARN to the resource
+// that owns it.
 type index struct {
 	graph  *graph.Graph
 	byURN  map[string]graph.Resource
@@ -46,7 +46,7 @@ func newIndex(g *graph.Graph) *index {
 	return idx
 }
 
-// findDomain walks up the parents to a data-domain component; a resource outside any component
+// findDomain walks up the parents to a data-domain component. A resource outside any component
 // belongs to the domain its DataDomain tag names.
 func (idx *index) findDomain(resource graph.Resource) string {
 	for current, seen := resource, 0; seen < 64; seen++ {
@@ -190,8 +190,8 @@ func stringList(value any) []string {
 	return nil
 }
 
-// decodeJSON decodes a JSON document held in a string, such as a policy input; other values are
-// returned as they are.
+// decodeJSON decodes a JSON document stored in a string, such as a policy input. Other values are
+// returned unchanged.
 func decodeJSON(value any) any {
 	text, ok := value.(string)
 	if !ok {
@@ -275,7 +275,7 @@ func (s statement) conditionValues(operator, key string) []string {
 	return stringList(values[key])
 }
 
-// strings returns every string anywhere in a value.
+// allStrings calls visit with every string anywhere in a value.
 func allStrings(value any, visit func(string)) {
 	switch typed := value.(type) {
 	case string:

@@ -127,8 +127,8 @@ func foreignReferences(value string, expect Expectation, partition regions.Parti
 	return problems
 }
 
-// hostInPartition accepts regional hosts with the partition's DNS suffix, and global service
-// principals, which keep "amazonaws.com" in most services of the China partition.
+// hostInPartition accepts regional hosts with the partition's DNS suffix and the global service
+// principals of the partition. Most of those keep "amazonaws.com" in the China partition too.
 func hostInPartition(host string, partition regions.Partition) bool {
 	if strings.HasSuffix(host, "."+partition.DNSSuffix) {
 		return true

@@ -42,15 +42,15 @@ type Violation struct {
 	Reason string `json:"reason"`
 }
 
-// Expectation is what the rules hold a stack's graph against.
+// Expectation is the set of facts from the model that the rules hold a stack's graph against.
 type Expectation struct {
 	Stack     string
 	Region    string
 	Partition string
 	Account   string
-	// Laws lists the laws of the stack's jurisdiction; results carry only their articles.
+	// Laws lists the laws of the stack's jurisdiction. Results carry only the articles of these laws.
 	Laws []string
-	// Production is true unless the stack is ephemeral; data-protection rules apply only then.
+	// Production is true unless the stack is ephemeral. Data-protection rules apply only to production.
 	Production bool
 	// GatewayVendor is the vendor the jurisdiction prescribes.
 	GatewayVendor string
@@ -87,9 +87,9 @@ func ExpectationFor(stack regions.Stack) Expectation {
 }
 
 // ExpectationFromGraph derives the expectation of a stack whose model is not at hand, such as the
-// export of a deployed stack without its stack file: the region and account come from the stack's
-// AWS provider, the domains from its data-domain components, and the stack counts as production,
-// the stricter choice.
+// export of a deployed stack without its stack file. The region and account come from the stack's
+// AWS provider and the domains from its data-domain components. The stack counts as production,
+// because that is the stricter choice.
 func ExpectationFromGraph(g *graph.Graph) (Expectation, error) {
 	providers := g.OfType(graph.AWSProviderType)
 	if len(providers) == 0 {

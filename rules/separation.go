@@ -562,7 +562,7 @@ func (c *checker) checkRolePolicy(policy graph.Resource, domain string, partitio
 }
 
 // ownedByDomain reports whether an ARN in a policy names one of the domain's keys, secrets or log
-// groups; log-stream ARNs count as their log group's.
+// groups. A log-stream ARN counts as its log group's.
 func (c *checker) ownedByDomain(arn, domain string, secrets map[string]bool) bool {
 	if secrets[arn] {
 		return true
