@@ -1,6 +1,6 @@
 // Package evidence writes the compliance evidence of a stack: a JSON report for tools and a
-// Markdown report for auditors, with each rule's verdict, the law articles it supports, the
-// resources it checked and a diagram of the region's isolation boundaries.
+// Markdown report for auditors. Both give each rule's verdict, the law articles it supports and
+// the resources it checked, and a diagram of the region's isolation boundaries.
 package evidence
 
 import (

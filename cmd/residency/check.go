@@ -68,7 +68,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // checkExport runs the rules on an exported graph against the stack's model when its stack file
-// is at hand, and otherwise against what the graph's provider says.
+// is at hand, and otherwise against the region and account of the graph's provider.
 func checkExport(exported *graph.Graph, stacksDir string, stderr io.Writer) (planned, int) {
 	var expectation rules.Expectation
 	plan := planned{graph: exported}

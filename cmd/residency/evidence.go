@@ -9,7 +9,7 @@ import (
 	"github.com/example/residency/evidence"
 )
 
-// defaultEvidenceDir is where reports go unless --out names another folder; git ignores it.
+// defaultEvidenceDir is the folder for reports unless --out names another. Git ignores it.
 const defaultEvidenceDir = "out/evidence"
 
 func runEvidence(args []string, stdout, stderr io.Writer) int {
