@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -13,12 +14,16 @@ import (
 )
 
 // ReadExport reads the output of `pulumi stack export` (deployment version 3) into a graph.
-// Resources pending deletion are left out, because they are no longer part of the stack.
+// Resources pending deletion are left out, because they are no longer part of the stack. Every
+// URN must be well formed and name the same stack and project.
 func ReadExport(reader io.Reader) (*Graph, error) {
 	var untyped apitype.UntypedDeployment
 	decoder := json.NewDecoder(reader)
 	if err := decoder.Decode(&untyped); err != nil {
 		return nil, fmt.Errorf("reading stack export: %w", err)
+	}
+	if decoder.More() {
+		return nil, fmt.Errorf("reading stack export: unexpected data after the deployment document; pass the output of one `pulumi stack export`")
 	}
 	if untyped.Version != 3 {
 		return nil, fmt.Errorf("reading stack export: deployment version %d is not supported; export with a Pulumi CLI of v3.0 or later", untyped.Version)
@@ -28,22 +33,34 @@ func ReadExport(reader io.Reader) (*Graph, error) {
 		return nil, fmt.Errorf("reading stack export: %w", err)
 	}
 	result := &Graph{}
-	for _, state := range deployment.Resources {
+	for i, state := range deployment.Resources {
 		if state.Delete {
 			continue
 		}
-		if state.Type == StackType {
-			result.Stack = string(state.URN.Stack())
-			result.Project = string(state.URN.Project())
+		urn, err := resource.ParseURN(string(state.URN))
+		if err != nil {
+			return nil, fmt.Errorf("reading stack export: resource %d has an invalid URN %q: %w", i, state.URN, err)
+		}
+		stack, project := string(urn.Stack()), string(urn.Project())
+		if !stackNamePattern.MatchString(stack) {
+			return nil, fmt.Errorf("reading stack export: resource %d names stack %q, which is not a valid stack name", i, stack)
+		}
+		if result.Stack == "" {
+			result.Stack, result.Project = stack, project
+		} else if stack != result.Stack || project != result.Project {
+			return nil, fmt.Errorf("reading stack export: resource %s belongs to stack %s of project %s, not %s of %s",
+				urn, stack, project, result.Stack, result.Project)
 		}
 		result.Resources = append(result.Resources, fromState(state))
 	}
-	if result.Stack == "" && len(result.Resources) > 0 {
-		result.Stack = string(resource.URN(result.Resources[0].URN).Stack())
-		result.Project = string(resource.URN(result.Resources[0].URN).Project())
+	if len(result.Resources) == 0 {
+		return nil, fmt.Errorf("reading stack export: the deployment has no resources; export a stack that has been deployed")
 	}
 	return result, nil
 }
+
+// stackNamePattern matches the stack names Pulumi accepts, without an organization or project.
+var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 func fromState(state apitype.ResourceV3) Resource {
 	dependencies := make([]string, len(state.Dependencies))

@@ -176,9 +176,16 @@ func (c *checker) gatewayPrincipal(principal string) bool {
 func (c *checker) checkAllowlist(api graph.Resource) {
 	var allowed []string
 	for _, entry := range statements(api.Inputs["policy"]) {
-		if entry.Effect == "Deny" && contains(entry.Actions, "execute-api:Invoke") {
-			allowed = append(allowed, entry.conditionValues("NotIpAddress", "aws:SourceIp")...)
+		if entry.Effect != "Deny" || !contains(entry.Actions, "execute-api:Invoke") {
+			continue
 		}
+		sources := entry.conditionValues("NotIpAddress", "aws:SourceIp")
+		// A deny that covers only some methods leaves the others open to every address.
+		if len(sources) > 0 && !contains(entry.Resources, "execute-api:/*") {
+			c.fail(api, "denies other sources only on %v, not on every method (execute-api:/*)", entry.Resources)
+			continue
+		}
+		allowed = append(allowed, sources...)
 	}
 	if len(allowed) == 0 {
 		c.fail(api, "has no resource policy that denies sources other than the gateway's addresses")

@@ -119,7 +119,10 @@ func checkDatabaseTLS(c *checker) {
 		if parameters, ok := group.Inputs["parameters"].([]any); ok {
 			for _, parameter := range parameters {
 				values, _ := parameter.(map[string]any)
-				forced = forced || text(values, "name") == "rds.force_ssl" && text(values, "value") == "1"
+				// The last setting of a parameter is the one RDS applies.
+				if text(values, "name") == "rds.force_ssl" {
+					forced = text(values, "value") == "1"
+				}
 			}
 		}
 		if !forced {

@@ -86,7 +86,9 @@ func checkExplicitProvider(c *checker) {
 
 func checkSameRegionReferences(c *checker) {
 	partition := regions.Partitions[c.expect.Partition]
-	for _, resource := range c.awsResources() {
+	// The provider's own inputs count too: an endpoint override or an STS region would send its
+	// requests elsewhere.
+	for _, resource := range append(c.ofType(graph.AWSProviderType), c.awsResources()...) {
 		c.look(resource)
 		problems := map[string]bool{}
 		visit := func(value string) {
@@ -151,8 +153,11 @@ var crossRegionTypes = map[string]string{
 	"aws:dynamodb/tableReplica:TableReplica":                                          "replicates a DynamoDB table",
 	"aws:secretsmanager/secret:Secret":                                                "",
 	"aws:backup/plan:Plan":                                                            "",
-	"aws:rds/cluster:Cluster":                                                         "",
-	"aws:kms/key:Key":                                                                 "",
+	"aws:rds/cluster:Cluster":                                                         "", "aws:s3/bucketV2:BucketV2": "",
+	"aws:s3/bucket:Bucket":     "",
+	"aws:dynamodb/table:Table": "",
+
+	"aws:kms/key:Key": "",
 }
 
 func checkNoCrossRegionCopy(c *checker) {
@@ -176,6 +181,16 @@ func checkNoCrossRegionCopy(c *checker) {
 		case "aws:kms/key:Key":
 			if multiRegion, _ := flag(resource.Inputs, "multiRegion"); multiRegion {
 				c.fail(resource, "is a multi-region key, whose replicas can live in other regions")
+			}
+		case "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket":
+			for _, key := range []string{"replicationConfiguration", "replicationConfigurations"} {
+				if present(resource.Inputs[key]) {
+					c.fail(resource, "sets %s, which replicates the bucket", key)
+				}
+			}
+		case "aws:dynamodb/table:Table":
+			if present(resource.Inputs["replicas"]) {
+				c.fail(resource, "has replicas, which copy the table to other regions")
 			}
 		case "aws:secretsmanager/secret:Secret":
 			if replicas, ok := resource.Inputs["replicas"].([]any); ok && len(replicas) > 0 {
@@ -261,4 +276,15 @@ func describeDestination(route map[string]any) string {
 		}
 	}
 	return "traffic"
+}
+
+// present reports whether an input holds a non-empty list or mapping.
+func present(value any) bool {
+	switch typed := value.(type) {
+	case []any:
+		return len(typed) > 0
+	case map[string]any:
+		return len(typed) > 0
+	}
+	return false
 }

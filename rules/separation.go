@@ -200,16 +200,20 @@ func checkKeyPolicies(c *checker) {
 			if entry.Effect != "Allow" {
 				continue
 			}
-			if contains(entry.AWSPrincipals, root) && contains(entry.Actions, "kms:*") {
-				hasRoot = true
-				continue
-			}
+			administers := contains(entry.Actions, "kms:*")
 			if entry.AnyPrincipal {
 				c.fail(key, "statement %q allows any principal", entry.Sid)
 			}
 			for _, principal := range entry.AWSPrincipals {
 				if principal == "*" {
 					continue
+				}
+				if principal == root && administers {
+					hasRoot = true
+					continue
+				}
+				if administers {
+					c.fail(key, "statement %q gives kms:* to %s besides the account root", entry.Sid, principal)
 				}
 				role, found := c.resolve(principal)
 				switch {
@@ -487,8 +491,34 @@ func checkComputePrivate(c *checker) {
 // allowedManagedPolicies lists the AWS managed policies a domain role may carry.
 var allowedManagedPolicies = []string{"service-role/AmazonRDSEnhancedMonitoringRole"}
 
+// trustedServices lists the services that may assume a domain's roles.
+var trustedServices = []string{"ecs-tasks", "vpc-flow-logs", "monitoring.rds"}
+
+// unscopedActions lists the actions that AWS only allows on every resource ("*"), because they
+// support no resource-level permissions.
+var unscopedActions = []string{"ecr:GetAuthorizationToken"}
+
 func checkScopedRoles(c *checker) {
 	partition := regions.Partitions[c.expect.Partition]
+	for _, role := range c.ofType(roleType) {
+		domain := c.domainOf(role)
+		if domain == "" {
+			continue
+		}
+		c.look(role)
+		c.checkTrust(role, partition)
+		if inline, ok := role.Inputs["inlinePolicies"].([]any); ok {
+			for _, entry := range inline {
+				values, _ := entry.(map[string]any)
+				if document := text(values, "policy"); document != "" {
+					c.checkPermissions(role, document, domain, false)
+				}
+			}
+		}
+		for _, arn := range stringList(role.Inputs["managedPolicyArns"]) {
+			c.checkManagedPolicy(role, arn, domain, partition)
+		}
+	}
 	for _, policy := range c.ofType(rolePolicyType) {
 		role, found := c.resolve(text(policy.Inputs, "role"))
 		domain := c.domainOf(policy)
@@ -499,7 +529,7 @@ func checkScopedRoles(c *checker) {
 			continue
 		}
 		c.look(policy)
-		c.checkRolePolicy(policy, domain, partition)
+		c.checkPermissions(policy, text(policy.Inputs, "policy"), domain, true)
 	}
 	for _, attachment := range c.ofType(policyAttachmentType) {
 		role, found := c.resolve(text(attachment.Inputs, "role"))
@@ -507,28 +537,45 @@ func checkScopedRoles(c *checker) {
 			continue
 		}
 		c.look(attachment)
-		arn := text(attachment.Inputs, "policyArn")
-		allowed := false
-		for _, name := range allowedManagedPolicies {
-			allowed = allowed || arn == partition.ManagedPolicyARN(name)
+		c.checkManagedPolicy(attachment, text(attachment.Inputs, "policyArn"), c.domainOf(role), partition)
+	}
+}
+
+// checkTrust fails a domain role that anyone but the platform's own services may assume.
+func (c *checker) checkTrust(role graph.Resource, partition regions.Partition) {
+	for _, entry := range statements(role.Inputs["assumeRolePolicy"]) {
+		if entry.Effect != "Allow" {
+			continue
 		}
-		if !allowed {
-			c.fail(attachment, "attaches %s, which is not scoped to domain %q", arn, c.domainOf(role))
+		if entry.AnyPrincipal || len(entry.AWSPrincipals) > 0 {
+			c.fail(role, "trust statement %q lets principals %v assume the role", entry.Sid, entry.AWSPrincipals)
+		}
+		for _, service := range entry.Services {
+			allowed := false
+			for _, name := range trustedServices {
+				allowed = allowed || service == partition.ServicePrincipal(name)
+			}
+			if !allowed {
+				c.fail(role, "trust statement %q lets service %s assume the role", entry.Sid, service)
+			}
 		}
 	}
 }
 
-func (c *checker) checkRolePolicy(policy graph.Resource, domain string, partition regions.Partition) {
-	secrets := map[string]bool{}
-	for _, cluster := range c.inDomain(domain, clusterType) {
-		allStrings(cluster.Outputs["masterUserSecrets"], func(value string) {
-			if strings.Contains(value, ":secretsmanager:") {
-				secrets[value] = true
-			}
-		})
+func (c *checker) checkManagedPolicy(user graph.Resource, arn, domain string, partition regions.Partition) {
+	for _, name := range allowedManagedPolicies {
+		if arn == partition.ManagedPolicyARN(name) {
+			return
+		}
 	}
+	c.fail(user, "attaches %s, which is not scoped to domain %q", arn, domain)
+}
+
+// checkPermissions fails a permission policy of a domain role that allows more than the domain's
+// own resources, and, for inline role policies, one that does not deny other regions.
+func (c *checker) checkPermissions(user graph.Resource, policy, domain string, requireRegionDeny bool) {
 	deniesOtherRegions := false
-	for _, entry := range statements(policy.Inputs["policy"]) {
+	for _, entry := range statements(policy) {
 		if entry.Effect == "Deny" {
 			if contains(entry.conditionValues("StringNotEquals", "aws:RequestedRegion"), c.expect.Region) &&
 				contains(entry.Actions, "*") {
@@ -536,43 +583,52 @@ func (c *checker) checkRolePolicy(policy graph.Resource, domain string, partitio
 			}
 			continue
 		}
+		if len(entry.NotActions) > 0 {
+			c.fail(user, "statement %q allows every action except %v", entry.Sid, entry.NotActions)
+		}
 		for _, action := range entry.Actions {
-			service, _, _ := strings.Cut(action, ":")
-			if action == "*" {
-				c.fail(policy, "statement %q allows every action", entry.Sid)
+			if strings.Contains(action, "*") {
+				c.fail(user, "statement %q allows wildcard action %q", entry.Sid, action)
+			}
+		}
+		for _, resource := range entry.Resources {
+			if resource == "*" {
+				for _, action := range entry.Actions {
+					if !contains(unscopedActions, action) {
+						c.fail(user, "statement %q allows %s on every resource", entry.Sid, action)
+					}
+				}
 				continue
 			}
-			if service != "kms" && service != "secretsmanager" && service != "logs" {
-				continue
-			}
-			for _, resource := range entry.Resources {
-				if service != "logs" && strings.Contains(resource, "*") {
-					c.fail(policy, "statement %q allows %s on wildcard resource %q", entry.Sid, action, resource)
-					continue
-				}
-				if !c.ownedByDomain(resource, domain, secrets) {
-					c.fail(policy, "statement %q allows %s on %s, which is not domain %q's", entry.Sid, action, resource, domain)
-				}
+			if !c.ownedByDomain(resource, domain) {
+				c.fail(user, "statement %q names %s, which is not domain %q's", entry.Sid, resource, domain)
 			}
 		}
 	}
-	if !deniesOtherRegions {
-		c.fail(policy, "does not deny requests to regions other than %s", c.expect.Region)
+	if requireRegionDeny && !deniesOtherRegions {
+		c.fail(user, "does not deny requests to regions other than %s", c.expect.Region)
 	}
 }
 
-// ownedByDomain reports whether an ARN in a policy names one of the domain's keys, secrets or log
-// groups. A log-stream ARN counts as its log group's.
-func (c *checker) ownedByDomain(arn, domain string, secrets map[string]bool) bool {
-	if secrets[arn] {
-		return true
-	}
+// ownedByDomain reports whether an ARN in a policy names a resource of the domain: one of its
+// resources, its master-user secret, a log stream of one of its log groups, or its database user.
+func (c *checker) ownedByDomain(arn, domain string) bool {
 	if owner, found := c.resolve(arn); found {
 		return c.domainOf(owner) == domain
 	}
 	for _, group := range c.inDomain(domain, logGroupType) {
 		groupARN := text(group.Outputs, "arn")
-		if groupARN != "" && (arn == groupARN || strings.HasPrefix(arn, groupARN+":")) {
+		if groupARN != "" && strings.HasPrefix(arn, groupARN+":") {
+			return true
+		}
+	}
+	for _, cluster := range c.inDomain(domain, clusterType) {
+		owned := false
+		allStrings(cluster.Outputs["masterUserSecrets"], func(value string) {
+			owned = owned || value == arn
+		})
+		resourceID := text(cluster.Outputs, "clusterResourceId")
+		if owned || resourceID != "" && strings.Contains(arn, ":rds-db:") && strings.Contains(arn, ":dbuser:"+resourceID+"/") {
 			return true
 		}
 	}
