@@ -157,12 +157,14 @@ func NewDomainDatabase(ctx *pulumi.Context, name string, args *DomainDatabaseArg
 			PerformanceInsightsEnabled:         pulumi.Bool(true),
 			PerformanceInsightsKmsKeyId:        args.KeyARN,
 			PerformanceInsightsRetentionPeriod: pulumi.Int(7),
-			MonitoringInterval:                 pulumi.Int(60),
-			MonitoringRoleArn:                  args.MonitoringRoleARN,
-			AutoMinorVersionUpgrade:            pulumi.Bool(true),
-			CaCertIdentifier:                   pulumi.String("rds-ca-rsa2048-g1"),
-			PromotionTier:                      pulumi.Int(i),
-			Tags:                               tags(fmt.Sprintf("instance-%d", i+1)),
+			// NOTE: Enhanced Monitoring writes OS metrics, not table data, to the account's shared
+			// RDSOSMetrics log group, which RDS creates without a customer managed key.
+			MonitoringInterval:      pulumi.Int(60),
+			MonitoringRoleArn:       args.MonitoringRoleARN,
+			AutoMinorVersionUpgrade: pulumi.Bool(true),
+			CaCertIdentifier:        pulumi.String("rds-ca-rsa2048-g1"),
+			PromotionTier:           pulumi.Int(i),
+			Tags:                    tags(fmt.Sprintf("instance-%d", i+1)),
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating DB cluster instance (%s): %w", instanceName, err)

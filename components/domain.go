@@ -50,6 +50,7 @@ func NewDataDomain(ctx *pulumi.Context, name string, args *DataDomainArgs, opts 
 		LogGroupPatterns: []string{
 			fmt.Sprintf("/residency/%s/*", domain.Name),
 			fmt.Sprintf("/aws/rds/cluster/%s/*", ClusterIdentifier(domain.Name)),
+			fmt.Sprintf("/aws/ecs/containerinsights/%s/*", domain.Name),
 		},
 	}, parent)
 	if err != nil {

@@ -64,7 +64,7 @@ func NewApigeeIngress(ctx *pulumi.Context, name string, args *ApigeeIngressArgs,
 		Stack:            stack,
 		Scope:            "gateway",
 		Classification:   "pseudonymous",
-		LogGroupPatterns: []string{accessLogName},
+		LogGroupPatterns: []string{accessLogName, "API-Gateway-Execution-Logs_*"},
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -138,6 +138,18 @@ func NewApigeeIngress(ctx *pulumi.Context, name string, args *ApigeeIngressArgs,
 	if err != nil {
 		return nil, fmt.Errorf("creating API stage (%s-stage): %w", name, err)
 	}
+	// API Gateway writes execution logs to a group it names after the API and stage, and creates
+	// it unencrypted and kept forever unless it exists ("Set up CloudWatch logging for REST APIs",
+	// API Gateway developer guide), so the stack creates it first.
+	executionLogs, err := cloudwatch.NewLogGroup(ctx, name+"-execution-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("API-Gateway-Execution-Logs_%s/%s", api.ID(), settings.StageName),
+		KmsKeyId:        key.Key.Arn,
+		RetentionInDays: pulumi.Int(stack.LogRetentionDays),
+		Tags:            tags("execution-logs"),
+	}, append([]pulumi.ResourceOption{parent}, protection(stack)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("creating log group (%s-execution-logs): %w", name, err)
+	}
 	_, err = apigateway.NewMethodSettings(ctx, name+"-method-settings", &apigateway.MethodSettingsArgs{
 		RestApi:    api.ID(),
 		StageName:  stage.StageName,
@@ -149,7 +161,7 @@ func NewApigeeIngress(ctx *pulumi.Context, name string, args *ApigeeIngressArgs,
 			ThrottlingRateLimit:  pulumi.Float64(settings.RateLimit),
 			ThrottlingBurstLimit: pulumi.Int(settings.BurstLimit),
 		},
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{executionLogs}))
 	if err != nil {
 		return nil, fmt.Errorf("creating API method settings (%s-method-settings): %w", name, err)
 	}

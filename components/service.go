@@ -114,13 +114,23 @@ func NewDomainService(ctx *pulumi.Context, name string, args *DomainServiceArgs,
 		return nil, err
 	}
 
+	// Container Insights creates its performance log group unencrypted unless it exists.
+	insights, err := cloudwatch.NewLogGroup(ctx, name+"-insights", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/aws/ecs/containerinsights/%s/performance", domain.Name),
+		KmsKeyId:        args.KeyARN,
+		RetentionInDays: pulumi.Int(stack.LogRetentionDays),
+		Tags:            tags("insights"),
+	}, append([]pulumi.ResourceOption{parent}, protection(stack)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("creating log group (%s-insights): %w", name, err)
+	}
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
 		Name: pulumi.String(domain.Name),
 		Settings: ecs.ClusterSettingArray{
 			ecs.ClusterSettingArgs{Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled")},
 		},
 		Tags: tags("cluster"),
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{insights}))
 	if err != nil {
 		return nil, fmt.Errorf("creating ECS cluster (%s-cluster): %w", name, err)
 	}

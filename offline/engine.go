@@ -47,6 +47,7 @@ type Engine struct {
 
 	mu        sync.Mutex
 	resources []graph.Resource
+	urns      map[string]bool
 	providers map[string]providerState
 }
 
@@ -125,6 +126,18 @@ func (e *Engine) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 		retain = request.GetRetainOnDelete()
 	}
 	urn := e.urn(parent, args.TypeToken, args.Name)
+	// The Pulumi engine rejects a second registration of a URN, so the simulation does too.
+	e.mu.Lock()
+	duplicate := e.urns[urn]
+	if e.urns == nil {
+		e.urns = map[string]bool{}
+	}
+	e.urns[urn] = true
+	e.mu.Unlock()
+	if duplicate {
+		return "", nil, fmt.Errorf("registering resource (%s %s): duplicate URN %s; give each resource a unique name",
+			args.TypeToken, args.Name, urn)
+	}
 	inputs := plain(args.Inputs)
 	recorded := graph.Resource{
 		URN:            urn,

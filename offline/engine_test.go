@@ -215,3 +215,18 @@ func TestRunFunctionCallRejected(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "simulates no functions")
 }
+
+func TestEngineRejectsDuplicateURN(t *testing.T) {
+	t.Parallel()
+	_, err := offline.Run("eu-central-1", map[string]string{}, func(ctx *pulumi.Context) error {
+		for i := 0; i < 2; i++ {
+			component := &struct{ pulumi.ResourceState }{}
+			if err := ctx.RegisterComponentResource("test:index:Component", "twice", component); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "duplicate URN")
+}

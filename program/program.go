@@ -5,6 +5,7 @@ package program
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -32,8 +33,8 @@ func New(stacksDir string) pulumi.RunFunc {
 	}
 }
 
-// LoadModel decodes the model from the stack config and validates it with every other stack file
-// in stacksDir.
+// LoadModel decodes the model from the stack config, checks the stack's own file when it is in
+// stacksDir, and validates the model with every other stack file there.
 func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 	file := filepath.Join(stacksDir, "Pulumi."+ctx.Stack()+".yaml")
 	raw := config.Get(ctx, regions.ConfigKey)
@@ -47,6 +48,13 @@ func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 	}
 	stack.Name, stack.File = ctx.Stack(), file
 
+	// The stack file also carries checks outside the model (the secrets provider, no aws: keys,
+	// default providers disabled), which `residency plan` applies, so `pulumi up` applies them too.
+	if _, err := os.Stat(file); err == nil {
+		if _, err := regions.LoadFile(file); err != nil {
+			return regions.Stack{}, err
+		}
+	}
 	others, err := siblings(stacksDir, ctx.Stack())
 	if err != nil {
 		return regions.Stack{}, err

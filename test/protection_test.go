@@ -111,11 +111,11 @@ func TestProtectionProductionStateful(t *testing.T) {
 			require.True(t, model.Production(), "shipped stacks are production stacks")
 
 			stateful := protectionStateful(t, g)
-			// A key, a cluster and three log groups (PostgreSQL, flow logs, service) per domain,
-			// and the Apigee key and access log group.
-			expected := 5 * len(model.Domains)
+			// A key, a cluster and four log groups (PostgreSQL, flow logs, service, Container
+			// Insights) per domain, and the Apigee key, access log group and execution log group.
+			expected := 6 * len(model.Domains)
 			if model.Gateway.Apigee != nil {
-				expected += 2
+				expected += 3
 			}
 			assert.Len(t, stateful, expected)
 			for _, resource := range stateful {
