@@ -54,8 +54,7 @@ func Markdown(report Report) string {
 
 	fmt.Fprintf(&out, "\n## Resources checked\n")
 	for _, result := range report.Rules {
-		fmt.Fprintf(&out, "\n<details><summary>%s: %d resources (%s)</summary>\n\n", result.ID, len(result.Resources),
-			escape(result.Message))
+		fmt.Fprintf(&out, "\n<details><summary>%s: %s</summary>\n\n", result.ID, escape(result.Message))
 		for _, urn := range result.Resources {
 			fmt.Fprintf(&out, "- `%s`\n", urn)
 		}
@@ -70,8 +69,10 @@ func escape(text string) string {
 
 var nodeIDPattern = regexp.MustCompile(`[^A-Za-z0-9]`)
 
+// nodeID builds a Mermaid node ID for a domain's node. The "domain_" prefix keeps domain names such
+// as "gateway" or "region" from colliding with the diagram's fixed nodes.
 func nodeID(parts ...string) string {
-	return nodeIDPattern.ReplaceAllString(strings.Join(parts, "_"), "_")
+	return "domain_" + nodeIDPattern.ReplaceAllString(strings.Join(parts, "_"), "_")
 }
 
 // Diagram draws the region's isolation boundaries as a Mermaid flowchart: the gateway outside,
@@ -116,11 +117,11 @@ func Diagram(expectation rules.Expectation, g *graph.Graph) string {
 		}
 		id := nodeID(name)
 		fmt.Fprintf(&out, "    subgraph %s[\"domain %s: VPC %s, no internet route\"]\n", id, name, cidr)
-		fmt.Fprintf(&out, "      %s[\"internal NLB\"] --> %s[\"ECS Fargate service, no public IP\"]\n", nodeID(id, "nlb"), nodeID(id, "ecs"))
-		fmt.Fprintf(&out, "      %s --> %s[(\"Aurora PostgreSQL, TLS only\")]\n", nodeID(id, "ecs"), nodeID(id, "db"))
-		fmt.Fprintf(&out, "      %s{{\"KMS key of %s\"}} -. encrypts .-> %s\n", nodeID(id, "key"), name, nodeID(id, "db"))
+		fmt.Fprintf(&out, "      %s[\"internal NLB\"] --> %s[\"ECS Fargate service, no public IP\"]\n", nodeID(name, "nlb"), nodeID(name, "ecs"))
+		fmt.Fprintf(&out, "      %s --> %s[(\"Aurora PostgreSQL, TLS only\")]\n", nodeID(name, "ecs"), nodeID(name, "db"))
+		fmt.Fprintf(&out, "      %s{{\"KMS key of %s\"}} -. encrypts .-> %s\n", nodeID(name, "key"), name, nodeID(name, "db"))
 		out.WriteString("    end\n")
-		fmt.Fprintf(&out, "    %s --> %s\n", entry, nodeID(id, "nlb"))
+		fmt.Fprintf(&out, "    %s --> %s\n", entry, nodeID(name, "nlb"))
 	}
 	out.WriteString("  end\n")
 	fmt.Fprintf(&out, "  gateway --> %s\n", entry)

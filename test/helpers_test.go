@@ -75,13 +75,18 @@ func copyGraph(t *testing.T, original *graph.Graph) *graph.Graph {
 	return &graph.Graph{Stack: original.Stack, Project: original.Project, Resources: resources}
 }
 
-// evidenceDir is where test runs write the compliance reports: RESIDENCY_EVIDENCE_DIR when set,
-// else out/evidence at the top of the checkout.
+// evidenceDir is the folder test runs write the compliance reports to: RESIDENCY_EVIDENCE_DIR when
+// set, else out/evidence. A relative path counts from the top of the checkout, not from this
+// package's folder, where `go test` runs.
 func evidenceDir() string {
-	if dir := os.Getenv("RESIDENCY_EVIDENCE_DIR"); dir != "" {
+	dir := os.Getenv("RESIDENCY_EVIDENCE_DIR")
+	if dir == "" {
+		dir = filepath.Join("out", "evidence")
+	}
+	if filepath.IsAbs(dir) {
 		return dir
 	}
-	return filepath.Join("..", "out", "evidence")
+	return filepath.Join("..", dir)
 }
 
 // resourceNamed returns the one resource of a type whose logical name is name.

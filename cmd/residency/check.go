@@ -16,7 +16,7 @@ import (
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("check", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	state := flags.String("state", "", "output of `pulumi stack export`; - reads standard input")
+	state := flags.String("state", "", "file with the output of pulumi stack export; - reads standard input")
 	stacksDir := flags.String("stacks", "stacks", "folder with the stack files; the stack's model is read from here when present")
 	asJSON := flags.Bool("json", false, "write one JSON document to standard output, in the format of plan --json")
 	flags.Usage = func() {

@@ -56,7 +56,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	stacksDir := flags.String("stacks", "stacks", "folder with the Pulumi.<stack>.yaml stack files")
 	only := flags.String("stack", "", "plan only this stack (all stacks are still validated together)")
 	asJSON := flags.Bool("json", false, "write one JSON document to standard output instead of the tree")
-	exportDir := flags.String("export", "", "also write each stack's graph to DIR/<stack>.json as a `pulumi stack import` document")
+	exportDir := flags.String("export", "", "also write each stack's graph to DIR/<stack>.json as a document that pulumi stack import accepts")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: residency plan [--stacks DIR] [--stack NAME] [--json] [--export DIR]")
 		flags.PrintDefaults()

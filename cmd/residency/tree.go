@@ -125,14 +125,21 @@ func writeTree(out io.Writer, plan planned) {
 // writeVerdicts prints each rule's verdict and, for a failed rule, the resources that broke it.
 func writeVerdicts(out io.Writer, plan planned) {
 	failed := len(rules.Failed(plan.results))
-	fmt.Fprintf(out, "\nIsolation rules for stack %s: %d of %d pass\n", plan.expect.Stack, len(plan.results)-failed,
-		len(plan.results))
+	environment := "production"
+	if !plan.expect.Production {
+		environment = "ephemeral"
+	}
+	fmt.Fprintf(out, "\nIsolation rules for stack %s (%s): %d of %d pass\n", plan.expect.Stack, environment,
+		len(plan.results)-failed, len(plan.results))
 	for _, result := range plan.results {
 		verdict := "pass"
 		if result.Status == rules.Fail {
 			verdict = "FAIL"
 		}
 		fmt.Fprintf(out, "  %-4s  %-6s  %s\n", verdict, result.ID, result.Statement)
+		if !plan.expect.Production && result.Status == rules.Pass && strings.Contains(result.Message, "not required") {
+			fmt.Fprintf(out, "                (%s)\n", result.Message)
+		}
 		for _, violation := range result.Violations {
 			fmt.Fprintf(out, "                %s\n                  %s\n", violation.URN, violation.Reason)
 		}
