@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -51,7 +53,7 @@ func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 	// The stack file also carries checks outside the model (the secrets provider, no aws: keys,
 	// default providers disabled), which `residency plan` applies, so `pulumi up` applies them too.
 	if _, err := os.Stat(file); err == nil {
-		if _, err := regions.LoadFile(file); err != nil {
+		if _, err := loadFile(file); err != nil {
 			return regions.Stack{}, err
 		}
 	}
@@ -83,7 +85,7 @@ func siblings(stacksDir, selected string) ([]regions.Stack, error) {
 		if name, _ := regions.StackNameFromFile(path); name == selected {
 			continue
 		}
-		file, err := regions.LoadFile(path)
+		file, err := loadFile(path)
 		if err != nil {
 			return nil, err
 		}
@@ -126,4 +128,32 @@ func exportOutputs(ctx *pulumi.Context, stack regions.Stack, region *components.
 		}
 	}
 	ctx.Export("domains", domains)
+}
+
+// fileKey identifies one version of a stack file.
+type fileKey struct {
+	path     string
+	size     int64
+	modified time.Time
+}
+
+// loadedFiles caches stack files that loaded without problems, so planning several stacks in one
+// process reads and validates each sibling file once. A file that changes gets a new key.
+var loadedFiles sync.Map
+
+// loadFile loads a stack file, from the cache when the file is unchanged since it was loaded.
+func loadFile(path string) (regions.StackFile, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return regions.LoadFile(path)
+	}
+	key := fileKey{path: path, size: info.Size(), modified: info.ModTime()}
+	if cached, ok := loadedFiles.Load(key); ok {
+		return cached.(regions.StackFile), nil
+	}
+	file, err := regions.LoadFile(path)
+	if err == nil {
+		loadedFiles.Store(key, file)
+	}
+	return file, err
 }

@@ -34,8 +34,9 @@ type benchComponent struct {
 
 // benchFloor returns a program that registers the resources of a recorded graph: its AWS
 // provider, then every other resource without a parent, each custom resource with the
-// provider and its recorded inputs.
-func benchFloor(b *testing.B, model regions.Stack, recorded *graph.Graph) pulumi.RunFunc {
+// provider and its recorded inputs. With typed set, each custom resource is a value of its typed
+// pulumi-aws resource, as in the program, instead of a plain CustomResourceState.
+func benchFloor(b *testing.B, model regions.Stack, recorded *graph.Graph, typed bool) pulumi.RunFunc {
 	b.Helper()
 	type registration struct {
 		typ, name string
@@ -71,7 +72,11 @@ func benchFloor(b *testing.B, model regions.Stack, recorded *graph.Graph) pulumi
 				}
 				continue
 			}
-			err := ctx.RegisterResource(item.typ, item.name, pulumi.ToMap(item.inputs), &benchCustom{},
+			var state pulumi.CustomResource = &benchCustom{}
+			if create, known := benchTypedResources[item.typ]; typed && known {
+				state = create()
+			}
+			err := ctx.RegisterResource(item.typ, item.name, pulumi.ToMap(item.inputs), state,
 				pulumi.Provider(provider))
 			if err != nil {
 				return err
@@ -91,16 +96,19 @@ func benchCompare(b *testing.B, model regions.Stack, config map[string]string, s
 	if err != nil {
 		b.Fatal(err)
 	}
-	floor := benchFloor(b, model, recorded)
-	floorGraph, err := offline.Run(model.Name, config, floor)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(floorGraph.Resources) != len(recorded.Resources) {
-		b.Fatalf("the floor registers %d resources, the program %d", len(floorGraph.Resources), len(recorded.Resources))
+	floor := benchFloor(b, model, recorded, false)
+	typedFloor := benchFloor(b, model, recorded, true)
+	for _, candidate := range []pulumi.RunFunc{floor, typedFloor} {
+		floorGraph, err := offline.Run(model.Name, config, candidate)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(floorGraph.Resources) != len(recorded.Resources) {
+			b.Fatalf("the floor registers %d resources, the program %d", len(floorGraph.Resources), len(recorded.Resources))
+		}
 	}
 
-	var floorTime time.Duration
+	var floorTime, typedFloorTime time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -113,12 +121,19 @@ func benchCompare(b *testing.B, model regions.Stack, config map[string]string, s
 			b.Fatal(err)
 		}
 		floorTime += time.Since(start)
+		start = time.Now()
+		if _, err := offline.Run(model.Name, config, typedFloor); err != nil {
+			b.Fatal(err)
+		}
+		typedFloorTime += time.Since(start)
 		b.StartTimer()
 	}
 	programTime := b.Elapsed()
 	b.ReportMetric(float64(len(recorded.Resources)), "resources/op")
 	b.ReportMetric(float64(floorTime.Nanoseconds())/float64(b.N), "floor-ns/op")
 	b.ReportMetric(float64(programTime)/float64(floorTime), "program/floor")
+	b.ReportMetric(float64(typedFloorTime.Nanoseconds())/float64(b.N), "typed-floor-ns/op")
+	b.ReportMetric(float64(programTime)/float64(typedFloorTime), "program/typed-floor")
 	b.ReportMetric(float64(programTime.Nanoseconds())/float64(b.N)/float64(domains), "ns/domain")
 }
 
