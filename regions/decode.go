@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strings"
@@ -31,22 +32,34 @@ func Decode(data []byte, into *Stack) error {
 			Fix: "write the model as a YAML mapping under " + ConfigKey}}
 	}
 	var problems Errors
-	decodeValue("", raw, reflect.ValueOf(into).Elem(), &problems)
+	decodeValue("", raw, reflect.ValueOf(into).Elem(), requiredNullFix, &problems)
 	if len(problems) > 0 {
 		return problems
 	}
 	return nil
 }
 
-func decodeValue(path string, raw any, target reflect.Value, problems *Errors) {
+// Fixes for a null value, which depend on whether the key may be left out.
+const (
+	requiredNullFix = "give it a value; the field is required"
+	optionalNullFix = "give it a value or remove the key"
+	itemNullFix     = "give the item a value or remove it from the list"
+)
+
+// outOfRangeProblem is the problem of a whole number that does not fit in 64 bits. parseStackFile
+// replaces the value of such a problem with the number as written in YAML.
+const outOfRangeProblem = "is out of range for a 64-bit whole number"
+
+// decodeValue decodes raw into target. nullFix is the fix reported when raw is null.
+func decodeValue(path string, raw any, target reflect.Value, nullFix string, problems *Errors) {
 	if raw == nil {
-		problems.add(path, "null", "is null", "give it a value or remove the key")
+		problems.add(path, "null", "is null", nullFix)
 		return
 	}
 	switch target.Kind() {
 	case reflect.Pointer:
 		value := reflect.New(target.Type().Elem())
-		decodeValue(path, raw, value.Elem(), problems)
+		decodeValue(path, raw, value.Elem(), nullFix, problems)
 		target.Set(value)
 	case reflect.Struct:
 		decodeStruct(path, raw, target, problems)
@@ -58,7 +71,7 @@ func decodeValue(path string, raw any, target reflect.Value, problems *Errors) {
 		}
 		slice := reflect.MakeSlice(target.Type(), len(items), len(items))
 		for i, item := range items {
-			decodeValue(fmt.Sprintf("%s[%d]", path, i), item, slice.Index(i), problems)
+			decodeValue(fmt.Sprintf("%s[%d]", path, i), item, slice.Index(i), itemNullFix, problems)
 		}
 		target.Set(slice)
 	case reflect.String:
@@ -83,7 +96,12 @@ func decodeValue(path string, raw any, target reflect.Value, problems *Errors) {
 		}
 		whole, err := number.Int64()
 		if err != nil {
-			problems.wrongType(path, raw, "a whole number")
+			if isWholeNumber(number) {
+				problems.add(path, number.String(), outOfRangeProblem,
+					fmt.Sprintf("use a whole number from %d to %d", int64(math.MinInt64), int64(math.MaxInt64)))
+			} else {
+				problems.wrongType(path, raw, "a whole number")
+			}
 			return
 		}
 		target.SetInt(whole)
@@ -95,7 +113,10 @@ func decodeValue(path string, raw any, target reflect.Value, problems *Errors) {
 		}
 		real, err := number.Float64()
 		if err != nil || math.IsInf(real, 0) {
-			problems.wrongType(path, raw, "a number")
+			// ParseFloat fails only on a number whose magnitude is beyond float64, because the JSON
+			// decoder has checked the syntax. It rounds a number too small for float64 to 0.
+			problems.add(path, number.String(), "is out of range for a 64-bit floating-point number",
+				"use a number within about ±1.8e308")
 			return
 		}
 		target.SetFloat(real)
@@ -111,14 +132,16 @@ func decodeStruct(path string, raw any, target reflect.Value, problems *Errors) 
 		return
 	}
 	fields := map[string]int{}
+	optional := map[string]bool{}
 	var required []string
 	for i := 0; i < target.NumField(); i++ {
-		name, optional := jsonName(target.Type().Field(i))
+		name, omitEmpty := jsonName(target.Type().Field(i))
 		if name == "" {
 			continue
 		}
 		fields[name] = i
-		if !optional {
+		optional[name] = omitEmpty
+		if !omitEmpty {
 			required = append(required, name)
 		}
 	}
@@ -135,7 +158,11 @@ func decodeStruct(path string, raw any, target reflect.Value, problems *Errors) 
 				"remove it or correct the spelling; known keys are "+knownKeys(fields))
 			continue
 		}
-		decodeValue(join(path, key), object[key], target.Field(index), problems)
+		nullFix := requiredNullFix
+		if optional[key] {
+			nullFix = optionalNullFix
+		}
+		decodeValue(join(path, key), object[key], target.Field(index), nullFix, problems)
 	}
 	for _, name := range required {
 		if _, present := object[name]; !present {
@@ -190,7 +217,18 @@ func kindOf(raw any) string {
 	}
 }
 
+// isWholeNumber reports whether a JSON number has no fractional part, whatever its size.
+func isWholeNumber(number json.Number) bool {
+	value, _, err := big.ParseFloat(number.String(), 10, 0, big.ToNearestEven)
+	return err == nil && value.IsInt()
+}
+
+// describe returns a value as the text a message shows: a string as it is, since the message
+// quotes the value, and anything else as JSON.
 func describe(raw any) string {
+	if text, ok := raw.(string); ok {
+		return shorten(text)
+	}
 	encoded, err := json.Marshal(raw)
 	if err != nil {
 		return fmt.Sprint(raw)

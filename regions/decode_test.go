@@ -111,7 +111,7 @@ func TestDecodeSingleProblem(t *testing.T) {
 			name:    "string where number",
 			edit:    func(model map[string]any) { walkToMapping(t, model, "domains", 0)["records"] = "many" },
 			path:    "domains[0].records",
-			value:   `"many"`,
+			value:   "many",
 			problem: "has the wrong type (string)",
 			fix:     "a whole number",
 		},
@@ -153,7 +153,7 @@ func TestDecodeSingleProblem(t *testing.T) {
 				walkToMapping(t, model, "domains", 1, "database")["deletionProtection"] = "yes"
 			},
 			path:    "domains[1].database.deletionProtection",
-			value:   `"yes"`,
+			value:   "yes",
 			problem: "has the wrong type (string)",
 			fix:     "true or false",
 		},
@@ -236,7 +236,7 @@ func TestDecodeReportsEveryProblem(t *testing.T) {
 	assert.ElementsMatch(t, []found{
 		{"regoin", "regoin"},
 		{"owner", "null"},
-		{"domains[2].database.maxCapacity", `"32"`},
+		{"domains[2].database.maxCapacity", "32"},
 		{"gateway.apigee.stageName", ""},
 	}, got)
 	assert.Len(t, strings.Split(problems.Error(), "\n"), 4, "one line per problem")
@@ -269,4 +269,95 @@ func TestDecodeModelNotMapping(t *testing.T) {
 	assert.Equal(t, "", problems[0].Path)
 	assert.Equal(t, `["eu-central-1"]`, problems[0].Value)
 	assert.Contains(t, problems[0].Problem, "has the wrong type (list)")
+}
+
+func TestDecodeNullFix(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		edit func(model map[string]any)
+		path string
+		fix  string
+	}{
+		{
+			name: "required field",
+			edit: func(model map[string]any) { walkToMapping(t, model, "domains", 0, "service")["minTasks"] = nil },
+			path: "domains[0].service.minTasks",
+			fix:  "give it a value; the field is required",
+		},
+		{
+			name: "optional field",
+			edit: func(model map[string]any) { walkToMapping(t, model, "gateway")["axway"] = nil },
+			path: "gateway.axway",
+			fix:  "give it a value or remove the key",
+		},
+		{
+			name: "list item",
+			edit: func(model map[string]any) { model["zones"].([]any)[1] = nil },
+			path: "zones[1]",
+			fix:  "give the item a value or remove it from the list",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			problems := decodeProblems(t, editedModelJSON(t, tc.edit))
+			require.Len(t, problems, 1, "problems: %v", problems)
+			assert.Equal(t, tc.path, problems[0].Path, "path")
+			assert.Equal(t, "null", problems[0].Value, "value")
+			assert.Equal(t, tc.fix, problems[0].Fix, "fix")
+		})
+	}
+}
+
+func TestDecodeStringValueQuotedOnce(t *testing.T) {
+	t.Parallel()
+	problems := decodeProblems(t, editedModelJSON(t, func(model map[string]any) {
+		walkToMapping(t, model, "domains", 0, "service")["minTasks"] = "three"
+	}))
+	require.Len(t, problems, 1, "problems: %v", problems)
+	assert.Equal(t, "three", problems[0].Value, "value")
+	assert.Contains(t, problems.Error(), `residency:model.domains[0].service.minTasks: "three" has the wrong type (string)`)
+}
+
+func TestDecodeNumberOutOfRange(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		field   string
+		number  string
+		problem string
+	}{
+		{name: "whole number above int64", field: "records", number: "100000000000000000000000", problem: "is out of range for a 64-bit whole number"},
+		{name: "whole number in exponent form", field: "records", number: "1e+23", problem: "is out of range for a 64-bit whole number"},
+		{name: "one above int64", field: "dailyRequests", number: "9223372036854775808", problem: "is out of range for a 64-bit whole number"},
+		{name: "whole number below int64", field: "records", number: "-9223372036854775809", problem: "is out of range for a 64-bit whole number"},
+		{name: "fraction stays wrong type", field: "records", number: "1.5", problem: "has the wrong type (number)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data := editedModelJSON(t, func(model map[string]any) {
+				walkToMapping(t, model, "domains", 1)[tc.field] = json.RawMessage(tc.number)
+			})
+			problems := decodeProblems(t, data)
+			require.Len(t, problems, 1, "problems: %v", problems)
+			assert.Equal(t, "domains[1]."+tc.field, problems[0].Path, "path")
+			assert.Equal(t, tc.number, problems[0].Value, "value as written")
+			assert.Equal(t, tc.problem, problems[0].Problem, "problem")
+			assert.NotEmpty(t, problems[0].Fix, "fix")
+		})
+	}
+}
+
+func TestDecodeFloatOutOfRange(t *testing.T) {
+	t.Parallel()
+	data := editedModelJSON(t, func(model map[string]any) {
+		walkToMapping(t, model, "domains", 0, "database")["maxCapacity"] = json.RawMessage("1e400")
+	})
+	problems := decodeProblems(t, data)
+	require.Len(t, problems, 1, "problems: %v", problems)
+	assert.Equal(t, "domains[0].database.maxCapacity", problems[0].Path, "path")
+	assert.Equal(t, "1e400", problems[0].Value, "value")
+	assert.Contains(t, problems[0].Problem, "is out of range", "problem")
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -332,4 +333,294 @@ func TestLoadDirEmptyFolder(t *testing.T) {
 	assert.Equal(t, dir, problems[0].File)
 	assert.Contains(t, problems[0].Problem, "contains no stack files")
 	assert.Contains(t, problems[0].Fix, "--stacks")
+}
+
+func TestLoadDirTruststoreOutsideFolder(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		value   string
+		problem string
+	}{
+		{
+			name:    "parent folders",
+			value:   "../../../../etc/ssl/certs/ca-certificates.crt",
+			problem: "is outside the stack file's folder",
+		},
+		{
+			name:    "parent folder after a subfolder",
+			value:   "certs/../../apigee-emea-client-ca.pem",
+			problem: "is outside the stack file's folder",
+		},
+		{
+			name:    "absolute path",
+			value:   "/etc/ssl/certs/ca-certificates.crt",
+			problem: "is an absolute path",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyStacks(t, "eu-central-1")
+			file := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+			replaceInFile(t, file, "truststoreFile: certs/apigee-emea-client-ca.pem", "truststoreFile: "+tc.value)
+
+			problem := problemAt(t, loadProblems(t, dir), "gateway.apigee.truststoreFile")
+			assert.Equal(t, file, problem.File, "file")
+			assert.Equal(t, tc.value, problem.Value, "value")
+			assert.Equal(t, tc.problem, problem.Problem, "problem")
+			assert.Contains(t, problem.Fix, "inside the stack file's folder", "fix")
+		})
+	}
+}
+
+// symlinkOrSkip creates a symbolic link, or skips the test where the system does not allow it.
+func symlinkOrSkip(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("creating a symbolic link: %v", err)
+	}
+}
+
+func TestLoadDirTruststoreSymlinkOutside(t *testing.T) {
+	t.Parallel()
+	outside := filepath.Join(t.TempDir(), "ca.pem")
+	writeCertificate(t, outside, true)
+	dir := copyStacks(t, "eu-central-1")
+	truststore := filepath.Join(dir, "certs", "apigee-emea-client-ca.pem")
+	require.NoError(t, os.Remove(truststore))
+	symlinkOrSkip(t, outside, truststore)
+
+	problem := problemAt(t, loadProblems(t, dir), "gateway.apigee.truststoreFile")
+	assert.Equal(t, "certs/apigee-emea-client-ca.pem", problem.Value, "value")
+	assert.Contains(t, problem.Problem, "is a symbolic link to "+outside, "problem")
+	assert.Contains(t, problem.Problem, "outside the stack file's folder", "problem")
+	assert.Contains(t, problem.Fix, "copy the truststore into the stack file's folder", "fix")
+}
+
+func TestLoadDirTruststoreSymlinkToDevice(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero on this system")
+	}
+	dir := copyStacks(t, "eu-central-1")
+	truststore := filepath.Join(dir, "certs", "apigee-emea-client-ca.pem")
+	require.NoError(t, os.Remove(truststore))
+	symlinkOrSkip(t, "/dev/zero", truststore)
+
+	problem := problemAt(t, loadProblems(t, dir), "gateway.apigee.truststoreFile")
+	assert.Contains(t, problem.Problem, "outside the stack file's folder", "the link is rejected before the device is read")
+}
+
+func TestLoadDirTruststoreSymlinkInside(t *testing.T) {
+	t.Parallel()
+	dir := copyStacks(t, "eu-central-1")
+	symlinkOrSkip(t, "apigee-emea-client-ca.pem", filepath.Join(dir, "certs", "link.pem"))
+	file := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+	replaceInFile(t, file, "truststoreFile: certs/apigee-emea-client-ca.pem", "truststoreFile: certs/link.pem")
+
+	// The folder itself is reached through a link as well, which must not count as outside.
+	linkedDir := filepath.Join(t.TempDir(), "stacks")
+	symlinkOrSkip(t, dir, linkedDir)
+	files, err := regions.LoadDir(linkedDir)
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.Contains(t, files[0].Model.Gateway.Apigee.TruststorePEM, "-----BEGIN CERTIFICATE-----")
+}
+
+func TestLoadDirTruststoreNotRegular(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		create  func(t *testing.T, path string)
+		problem string
+	}{
+		{
+			name:    "folder",
+			create:  func(t *testing.T, path string) { require.NoError(t, os.Mkdir(path, 0o755)) },
+			problem: "is a folder, not a regular file",
+		},
+		{
+			name: "named pipe",
+			create: func(t *testing.T, path string) {
+				mkfifo, err := exec.LookPath("mkfifo")
+				if err != nil {
+					t.Skip("no mkfifo on this system")
+				}
+				require.NoError(t, exec.Command(mkfifo, path).Run())
+			},
+			problem: "is a named pipe (FIFO), not a regular file",
+		},
+		{
+			name: "larger than 1 MiB",
+			create: func(t *testing.T, path string) {
+				require.NoError(t, os.WriteFile(path, make([]byte, 1<<20+1), 0o644))
+			},
+			problem: "is 1048577 bytes, more than the 1048576 bytes (1 MiB) the loader reads",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyStacks(t, "eu-central-1")
+			truststore := filepath.Join(dir, "certs", "apigee-emea-client-ca.pem")
+			require.NoError(t, os.Remove(truststore))
+			tc.create(t, truststore)
+
+			// A loader that opens a named pipe blocks until a writer appears, so the load runs
+			// with a deadline.
+			loaded := make(chan regions.Errors, 1)
+			go func() {
+				_, err := regions.LoadDir(dir)
+				var problems regions.Errors
+				errors.As(err, &problems)
+				loaded <- problems
+			}()
+			var problems regions.Errors
+			select {
+			case problems = <-loaded:
+			case <-time.After(10 * time.Second):
+				require.FailNow(t, "LoadDir did not return within 10 seconds")
+			}
+			problem := problemAt(t, problems, "gateway.apigee.truststoreFile")
+			assert.Equal(t, tc.problem, problem.Problem, "problem")
+			assert.NotEmpty(t, problem.Fix, "fix")
+		})
+	}
+}
+
+func TestLoadDirStackFileNotRegular(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		create  func(t *testing.T, path string)
+		problem string
+	}{
+		{
+			name:    "folder",
+			create:  func(t *testing.T, path string) { require.NoError(t, os.Mkdir(path, 0o755)) },
+			problem: "is a folder, not a regular file",
+		},
+		{
+			name:    "dangling symbolic link",
+			create:  func(t *testing.T, path string) { symlinkOrSkip(t, "Pulumi.missing.yaml", path) },
+			problem: "is a symbolic link to a file that does not exist",
+		},
+		{
+			name: "link to a device",
+			create: func(t *testing.T, path string) {
+				if _, err := os.Stat("/dev/zero"); err != nil {
+					t.Skip("no /dev/zero on this system")
+				}
+				symlinkOrSkip(t, "/dev/zero", path)
+			},
+			problem: "is a device, not a regular file",
+		},
+		{
+			name: "larger than 1 MiB",
+			create: func(t *testing.T, path string) {
+				data, err := os.ReadFile("../stacks/Pulumi.us-east-1.yaml")
+				require.NoError(t, err)
+				padding := "# " + strings.Repeat("x", 1<<20) + "\n"
+				require.NoError(t, os.WriteFile(path, append([]byte(padding), data...), 0o644))
+			},
+			problem: "more than the 1048576 bytes (1 MiB) the loader reads",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyStacks(t, "eu-central-1")
+			path := filepath.Join(dir, "Pulumi.us-east-1.yaml")
+			tc.create(t, path)
+
+			problems := loadProblems(t, dir)
+			require.Len(t, problems, 1, "only the broken file has a problem: %v", problems)
+			assert.Equal(t, path, problems[0].File, "file")
+			assert.Contains(t, problems[0].Problem, tc.problem, "problem")
+			assert.NotEmpty(t, problems[0].Fix, "fix")
+			assert.True(t, strings.HasPrefix(problems[0].Error(), path+": is "), "message %q", problems[0].Error())
+		})
+	}
+}
+
+func TestLoadDirStacksFolderMissing(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "missing")
+	problems := loadProblems(t, dir)
+	require.Len(t, problems, 1)
+	assert.Equal(t, dir, problems[0].File)
+	assert.Equal(t, "does not exist", problems[0].Problem)
+	assert.Contains(t, problems[0].Fix, "--stacks")
+}
+
+func TestLoadDirStacksFolderIsFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(copyStacks(t, "eu-central-1"), "Pulumi.eu-central-1.yaml")
+	problems := loadProblems(t, path)
+	require.Len(t, problems, 1)
+	assert.Equal(t, path, problems[0].File)
+	assert.Equal(t, "is not a folder", problems[0].Problem)
+	assert.Contains(t, problems[0].Fix, "--stacks")
+}
+
+func TestLoadDirFileAndModelProblems(t *testing.T) {
+	t.Parallel()
+	dir := copyStacks(t, "eu-central-1")
+	file := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+	replaceInFile(t, file, "    region: eu-central-1\n", "    region: eu-west-1\n")
+
+	problems := loadProblems(t, dir)
+	secrets := problemAt(t, problems, "secretsprovider")
+	assert.Contains(t, secrets.Problem, `names region "eu-central-1", but the stack is in eu-west-1`)
+	region := problemAt(t, problems, "region")
+	assert.Equal(t, file, region.File, "file")
+	assert.Equal(t, "is not a known region", region.Problem, "the model is validated despite the file's problem")
+}
+
+func TestLoadDirStackFileNotMapping(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"list":   "- config\n- secretsprovider\n",
+		"string": "config\n",
+		"number": "42\n",
+	}
+	for kind, content := range cases {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+
+			problems := loadProblems(t, dir)
+			require.Len(t, problems, 1)
+			assert.Equal(t, path, problems[0].File)
+			assert.Equal(t, "is a YAML "+kind+", but a stack file must be a mapping", problems[0].Problem)
+			assert.Contains(t, problems[0].Fix, "top-level config key")
+		})
+	}
+}
+
+func TestLoadDirNumberAsWritten(t *testing.T) {
+	t.Parallel()
+	dir := copyStacks(t, "eu-central-1")
+	file := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+	replaceInFile(t, file, "records: 40000000", "records: 100000000000000000000000")
+
+	problem := problemAt(t, loadProblems(t, dir), "domains[0].records")
+	assert.Equal(t, "100000000000000000000000", problem.Value, "the number as written in YAML, not 1e+23")
+	assert.Equal(t, "is out of range for a 64-bit whole number", problem.Problem)
+}
+
+func TestLoadDirStackNameOtherRegion(t *testing.T) {
+	t.Parallel()
+	dir := copyStacks(t)
+	path := filepath.Join(dir, "Pulumi.eu-central-1.yaml")
+	copyFile(t, "../stacks/Pulumi.us-east-1.yaml", path)
+
+	problem := problemAt(t, loadProblems(t, dir), "region")
+	assert.Equal(t, path, problem.File, "file")
+	assert.Equal(t, "us-east-1", problem.Value, "value")
+	assert.Contains(t, problem.Problem, "does not match stack eu-central-1 of file Pulumi.eu-central-1.yaml")
+	assert.Contains(t, problem.Fix, "Pulumi.us-east-1.yaml")
 }

@@ -28,12 +28,13 @@ type Stack struct {
 	AccountID string `json:"accountId"`
 	// Environment is "production" or "ephemeral".
 	Environment string `json:"environment"`
-	// Owner is the team that answers for the stack; it goes into every resource's tags.
+	// Owner is the team responsible for the stack, at most 64 characters. It goes into every
+	// resource's tags.
 	Owner string `json:"owner"`
 	// Zones lists the availability zones that every domain spreads its subnets over.
 	Zones []string `json:"zones"`
 	// LogRetentionDays is how long log groups keep events; it must be a value CloudWatch Logs
-	// accepts.
+	// accepts, and at least 365 in production stacks.
 	LogRetentionDays int `json:"logRetentionDays"`
 	// Domains lists the data domains, each isolated in its own VPC with its own key and database.
 	Domains []Domain `json:"domains"`
@@ -81,7 +82,8 @@ type Database struct {
 	DeletionProtection bool `json:"deletionProtection"`
 	// DatabaseName is the name of the database created in the cluster.
 	DatabaseName string `json:"databaseName"`
-	// MasterUsername is the master user; RDS manages its password in Secrets Manager.
+	// MasterUsername is the master user, at most 16 characters; RDS manages its password in
+	// Secrets Manager.
 	MasterUsername string `json:"masterUsername"`
 	// IAMUsername is the database user the service connects as with IAM authentication.
 	IAMUsername string `json:"iamUsername"`
@@ -125,7 +127,7 @@ type Apigee struct {
 	// CertificateARN is the ACM certificate for DomainName, issued in the stack's region.
 	CertificateARN string `json:"certificateArn"`
 	// TruststoreFile is the PEM bundle of the CA that signs Apigee's client certificates, relative
-	// to the project directory.
+	// to the folder of the stack file. It must stay inside that folder.
 	TruststoreFile string `json:"truststoreFile"`
 	// TruststorePEM is the content of TruststoreFile, read by the loader.
 	TruststorePEM string `json:"-"`

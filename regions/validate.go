@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -27,6 +28,48 @@ const maxDomainNameLength = 20
 // maxHostnameLength is the longest DNS name in its text form (RFC 1035, section 3.1).
 const maxHostnameLength = 253
 
+// maxOwnerLength keeps the owner a short team identifier. AWS tag values may have 256
+// characters, but the owner goes into the tags of every resource.
+const maxOwnerLength = 64
+
+// minProductionLogRetentionDays is the shortest log retention of a production stack, because
+// its flow logs and access logs are security evidence.
+const minProductionLogRetentionDays = 365
+
+// maxTasks is the largest minTasks or maxTasks of a service.
+const maxTasks = 1000
+
+// reservedDomainNames are names a domain cannot take because resources of the gateway already
+// use them: its KMS alias is alias/residency/gateway and its log groups are /residency/gateway/*.
+var reservedDomainNames = map[string]bool{"gateway": true}
+
+// internalPrefix starts the load balancer names that Elastic Load Balancing rejects, and a
+// domain's network load balancer is named "<domain>-nlb".
+const internalPrefix = "internal-"
+
+// maxMasterUsernameLength is the longest master user name of an Aurora DB cluster (RDS API,
+// CreateDBCluster, MasterUsername: "Must be 1 to 16 letters or numbers").
+const maxMasterUsernameLength = 16
+
+// reservedUsernames are database user names an Aurora PostgreSQL cluster already has or rejects:
+//   - rds_superuser, rds_replication and rds_password are roles RDS creates in every cluster
+//     (Amazon Aurora User Guide, "Understanding the rds_superuser role"), and rds_iam is the role
+//     that IAM database authentication grants ("Creating a database account using IAM
+//     authentication").
+//   - rdsadmin, rdsrepladmin and rdstopmgr are internal users of RDS, which appear in pg_roles and
+//     the database listings of RDS PostgreSQL clusters. NOTE: the AWS documentation does not list
+//     RDS's internal users, so more of them may exist.
+//   - CreateDBCluster rejects rdsadmin on every engine and admin on aurora-postgresql as
+//     reserved words, while it accepts postgres (checked against CloudFormation deployments in
+//     aws-cloudformation/cfn-lint pull request 4425).
+//
+// PostgreSQL 9.6 and later also reserve every role name that starts with "pg_" (PostgreSQL
+// commit "Reserve the "pg_" namespace for roles", April 2016).
+var reservedUsernames = map[string]bool{
+	"admin": true, "rdsadmin": true, "rdsrepladmin": true, "rdstopmgr": true,
+	"rds_superuser": true, "rds_replication": true, "rds_password": true, "rds_iam": true,
+}
+
 // Aurora PostgreSQL major versions with Serverless v2 support that are in standard support.
 var auroraMajorVersions = map[string]bool{"14": true, "15": true, "16": true, "17": true}
 
@@ -39,6 +82,19 @@ var privateRanges = []netip.Prefix{
 	netip.MustParsePrefix("10.0.0.0/8"),
 	netip.MustParsePrefix("172.16.0.0/12"),
 	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// nonPublicRanges are IPv4 blocks besides the private ones from which no client can call a
+// regional API over the internet (RFC 6890 special-purpose registry).
+var nonPublicRanges = []struct {
+	prefix netip.Prefix
+	name   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), `"this network" (0.0.0.0/8)`},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space for carrier-grade NAT (100.64.0.0/10)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback (127.0.0.0/8)"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local (169.254.0.0/16)"},
+	{netip.MustParsePrefix("224.0.0.0/3"), "multicast or reserved (224.0.0.0/3)"},
 }
 
 // Validate checks one stack model on its own. ValidateAll also checks what spans stacks.
@@ -60,18 +116,65 @@ func Validate(stack Stack) Errors {
 		problems.add("environment", stack.Environment, "is not a known environment",
 			`use "production" or "ephemeral"`)
 	}
-	if !tagValuePattern.MatchString(stack.Owner) {
+	switch {
+	case !tagValuePattern.MatchString(stack.Owner):
 		problems.add("owner", stack.Owner, "is not a team identifier",
 			"use lowercase letters, digits and hyphens; tags must not hold personal data such as e-mail addresses")
+	case len(stack.Owner) > maxOwnerLength:
+		problems.add("owner", stack.Owner,
+			fmt.Sprintf("is %d characters long, more than the %d of a team identifier", len(stack.Owner), maxOwnerLength),
+			fmt.Sprintf("use a short team identifier of at most %d characters, because it goes into the tags of every resource", maxOwnerLength))
 	}
+	if known {
+		validateStackName(stack, &problems)
+	}
+
 	validateZones(stack, region, known, &problems)
-	if !containsInt(logRetentionValues, stack.LogRetentionDays) {
+	switch {
+	case !containsInt(logRetentionValues, stack.LogRetentionDays):
 		problems.add("logRetentionDays", fmt.Sprint(stack.LogRetentionDays), "is not a retention CloudWatch Logs accepts",
 			"use one of "+joinInts(logRetentionValues))
+	case stack.Production() && stack.LogRetentionDays < minProductionLogRetentionDays:
+		problems.add("logRetentionDays", fmt.Sprint(stack.LogRetentionDays),
+			fmt.Sprintf("is shorter than the %d days a production stack keeps its logs", minProductionLogRetentionDays),
+			fmt.Sprintf("use %d days or more, because flow logs and access logs are security evidence, or set environment to %q for a test stack",
+				minProductionLogRetentionDays, EnvironmentEphemeral))
 	}
 	validateDomains(stack, &problems)
 	validateGateway(stack, region, known, &problems)
 	return problems
+}
+
+// validateStackName checks that the stack's name, which comes from its file name, is its region
+// or starts with "<region>-", so a stack file named after one region cannot deploy to another.
+// Stacks without a name, such as models built in code, are not checked.
+func validateStackName(stack Stack, problems *Errors) {
+	if stack.Name == "" || stack.Name == stack.Region || strings.HasPrefix(stack.Name, stack.Region+"-") {
+		return
+	}
+	source := "stack " + stack.Name
+	if stack.File != "" {
+		source = fmt.Sprintf("stack %s of file %s", stack.Name, filepath.Base(stack.File))
+	}
+	fix := fmt.Sprintf("rename the stack file to Pulumi.%s.yaml or Pulumi.%s-<suffix>.yaml if the region is right",
+		stack.Region, stack.Region)
+	if named := regionOfStackName(stack.Name); named != "" {
+		fix = fmt.Sprintf("set region to %q if the file name is right, or %s", named, fix)
+	}
+	problems.add("region", stack.Region,
+		fmt.Sprintf("does not match %s, whose name must be the region or start with \"<region>-\"", source), fix)
+}
+
+// regionOfStackName returns the known region that a stack name is or starts with, the longest if
+// several match, or "" if none does.
+func regionOfStackName(name string) string {
+	found := ""
+	for region := range Known {
+		if (name == region || strings.HasPrefix(name, region+"-")) && len(region) > len(found) {
+			found = region
+		}
+	}
+	return found
 }
 
 func validateZones(stack Stack, region Region, known bool, problems *Errors) {
@@ -134,6 +237,15 @@ func validateDomain(stack Stack, path string, domain Domain, problems *Errors) {
 	case !domainNamePattern.MatchString(domain.Name):
 		problems.add(path+".name", domain.Name, "is not a DNS-safe domain name",
 			fmt.Sprintf("use 2 to %d lowercase letters, digits and hyphens, starting with a letter", maxDomainNameLength))
+	case reservedDomainNames[domain.Name]:
+		problems.add(path+".name", domain.Name,
+			"is reserved, because the gateway's KMS alias alias/residency/gateway and log groups /residency/gateway/* use it",
+			"choose another name for the domain")
+	case strings.HasPrefix(domain.Name, internalPrefix):
+		problems.add(path+".name", domain.Name,
+			fmt.Sprintf("starts with %q, which Elastic Load Balancing rejects at the start of the load balancer name %s-nlb",
+				internalPrefix, domain.Name),
+			fmt.Sprintf("choose a name that does not start with %q", internalPrefix))
 	}
 	if strings.TrimSpace(domain.Description) == "" {
 		problems.add(path+".description", domain.Description, "is empty", "say what data the domain holds")
@@ -223,11 +335,32 @@ func validateDatabase(stack Stack, path string, database Database, problems *Err
 		if !identifierPattern.MatchString(field.value) {
 			problems.add(path+"."+field.name, field.value, "is not a valid PostgreSQL identifier",
 				"use lowercase letters, digits and underscores, starting with a letter, at most 63 characters")
+		} else if field.name != "databaseName" {
+			validateUsername(path+"."+field.name, field.value, problems)
 		}
+	}
+
+	if len(database.MasterUsername) > maxMasterUsernameLength && identifierPattern.MatchString(database.MasterUsername) {
+		problems.add(path+".masterUsername", database.MasterUsername,
+			fmt.Sprintf("is %d characters long, more than the %d an Aurora master user name can have",
+				len(database.MasterUsername), maxMasterUsernameLength),
+			fmt.Sprintf("shorten it to at most %d characters", maxMasterUsernameLength))
 	}
 	if database.MasterUsername != "" && database.MasterUsername == database.IAMUsername {
 		problems.add(path+".iamUsername", database.IAMUsername, "is the master user",
 			"give the service its own database user so it never holds the master password")
+	}
+}
+
+// validateUsername rejects a database user name that Aurora PostgreSQL reserves.
+func validateUsername(path, name string, problems *Errors) {
+	switch {
+	case reservedUsernames[name]:
+		problems.add(path, name, "is a user name that Aurora PostgreSQL reserves",
+			"choose a name of the domain's own, such as <domain>_admin or <domain>_app")
+	case strings.HasPrefix(name, "pg_"):
+		problems.add(path, name, `starts with "pg_", which PostgreSQL reserves for its own roles`,
+			"choose a name of the domain's own, such as <domain>_admin or <domain>_app")
 	}
 }
 
@@ -269,11 +402,14 @@ func validateService(stack Stack, path string, service Service, problems *Errors
 	if service.MinTasks < minTasks {
 		problems.add(path+".minTasks", fmt.Sprint(service.MinTasks), "is too low",
 			fmt.Sprintf("use at least %d; production stacks run a task in each of two zones", minTasks))
+	} else if service.MinTasks > maxTasks {
+		problems.add(path+".minTasks", fmt.Sprint(service.MinTasks), "is too high",
+			fmt.Sprintf("use %d to %d tasks", minTasks, maxTasks))
 	}
-	if service.MaxTasks < service.MinTasks || service.MaxTasks > 1000 {
+	if service.MaxTasks < service.MinTasks || service.MaxTasks > maxTasks {
 		problems.add(path+".maxTasks", fmt.Sprint(service.MaxTasks),
 			fmt.Sprintf("is out of range for minTasks %d", service.MinTasks),
-			"make maxTasks at least minTasks and at most 1000")
+			fmt.Sprintf("make maxTasks at least minTasks and at most %d", maxTasks))
 	}
 	if service.TargetCPUPercent < 10 || service.TargetCPUPercent > 90 {
 		problems.add(path+".targetCpuPercent", fmt.Sprint(service.TargetCPUPercent), "is out of range",
@@ -293,7 +429,7 @@ func validateGateway(stack Stack, region Region, known bool, problems *Errors) {
 		if gateway.Apigee == nil {
 			problems.add("gateway.apigee", "", "is missing", `add the apigee settings for vendor "apigee"`)
 		} else {
-			validateApigee(stack, *gateway.Apigee, problems)
+			validateApigee(stack, region, known, *gateway.Apigee, problems)
 		}
 		if gateway.Axway != nil {
 			problems.add("gateway.axway", "axway", "is set for vendor \"apigee\"", "remove it")
@@ -314,7 +450,7 @@ func validateGateway(stack Stack, region Region, known bool, problems *Errors) {
 	}
 }
 
-func validateApigee(stack Stack, apigee Apigee, problems *Errors) {
+func validateApigee(stack Stack, region Region, known bool, apigee Apigee, problems *Errors) {
 	const path = "gateway.apigee"
 	switch {
 	case len(apigee.DomainName) > maxHostnameLength:
@@ -325,24 +461,37 @@ func validateApigee(stack Stack, apigee Apigee, problems *Errors) {
 		problems.add(path+".domainName", apigee.DomainName, "is not a valid DNS name",
 			"use a lowercase host name such as api.eu.portal.example.com")
 	}
+
+	// When the partition does not match the region, which is reported on its own, the certificate
+	// must still be in the region's partition.
+	partition := stack.Partition
+	if known {
+		partition = region.PartitionID
+	}
 	certificate := regexp.MustCompile(fmt.Sprintf(`^arn:%s:acm:%s:%s:certificate/[0-9a-f-]{36}$`,
-		regexp.QuoteMeta(stack.Partition), regexp.QuoteMeta(stack.Region), regexp.QuoteMeta(stack.AccountID)))
+		regexp.QuoteMeta(partition), regexp.QuoteMeta(stack.Region), regexp.QuoteMeta(stack.AccountID)))
 	if !certificate.MatchString(apigee.CertificateARN) {
 		problems.add(path+".certificateArn", apigee.CertificateARN,
 			"is not an ACM certificate ARN of the stack's partition, region and account",
 			fmt.Sprintf("use arn:%s:acm:%s:%s:certificate/<id>; API Gateway needs the certificate in the API's region",
-				stack.Partition, stack.Region, stack.AccountID))
+				partition, stack.Region, stack.AccountID))
 	}
 	if strings.TrimSpace(apigee.TruststoreFile) == "" {
 		problems.add(path+".truststoreFile", apigee.TruststoreFile, "is empty",
 			"name the PEM file with Apigee's client CA, relative to the stack file")
 	}
+
 	if len(apigee.AllowedCIDRs) == 0 {
 		problems.add(path+".allowedCidrs", "", "is empty", "list Apigee's egress addresses")
 	}
+	seen := map[netip.Prefix]int{}
 	for i, cidr := range apigee.AllowedCIDRs {
 		itemPath := fmt.Sprintf("%s.allowedCidrs[%d]", path, i)
 		prefix, err := netip.ParsePrefix(cidr)
+		first, duplicate := seen[prefix]
+		if err == nil && !duplicate {
+			seen[prefix] = i
+		}
 		switch {
 		case err != nil || !prefix.Addr().Is4():
 			problems.add(itemPath, cidr, "is not a valid IPv4 CIDR block", `use an address block such as "203.0.113.10/32"`)
@@ -353,6 +502,13 @@ func validateApigee(stack Stack, apigee Apigee, problems *Errors) {
 		case isPrivate(prefix):
 			problems.add(itemPath, cidr, "is a private address, which cannot reach a regional API over the internet",
 				"list Apigee's public egress addresses")
+		case nonPublicRange(prefix) != "":
+			problems.add(itemPath, cidr,
+				fmt.Sprintf("is in the %s range, which cannot reach a regional API over the internet", nonPublicRange(prefix)),
+				"list Apigee's public egress addresses")
+		case duplicate:
+			problems.add(itemPath, cidr, fmt.Sprintf("is already listed as allowedCidrs[%d]", first),
+				"list each egress address once")
 		}
 	}
 	if !stageNamePattern.MatchString(apigee.StageName) {
@@ -376,13 +532,22 @@ func validateAxway(stack Stack, axway Axway, problems *Errors) {
 	if len(axway.AllowedAccountIDs) == 0 {
 		problems.add(path, "", "is empty", "list the AWS accounts that run the Axway gateway")
 	}
+	seen := map[string]int{}
 	for i, account := range axway.AllowedAccountIDs {
 		itemPath := fmt.Sprintf("%s[%d]", path, i)
-		if !accountPattern.MatchString(account) {
+		first, duplicate := seen[account]
+		if !duplicate {
+			seen[account] = i
+		}
+		switch {
+		case !accountPattern.MatchString(account):
 			problems.add(itemPath, account, "is not a 12-digit AWS account ID", "write it as a quoted string of 12 digits")
-		} else if account == stack.AccountID {
+		case account == stack.AccountID:
 			problems.add(itemPath, account, "is the stack's own account",
 				"list the gateway team's account; the endpoint services admit only the gateway")
+		case duplicate:
+			problems.add(itemPath, account, fmt.Sprintf("is already listed as allowedAccountIds[%d]", first),
+				"list each account once, because every entry becomes an endpoint service permission named after the account and a repeated one gives two resources the same URN")
 		}
 	}
 }
@@ -451,6 +616,16 @@ func isPrivate(prefix netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// nonPublicRange returns the name of the non-public range that prefix overlaps, or "".
+func nonPublicRange(prefix netip.Prefix) string {
+	for _, special := range nonPublicRanges {
+		if special.prefix.Overlaps(prefix) {
+			return special.name
+		}
+	}
+	return ""
 }
 
 func containsString(values []string, value string) bool {

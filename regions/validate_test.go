@@ -234,6 +234,187 @@ func TestValidateOneChange(t *testing.T) {
 			value:   "false",
 			mention: "ephemeral",
 		},
+		{
+			name:  "axway account twice",
+			stack: "cn-north-1",
+			edit: func(stack *regions.Stack) {
+				stack.Gateway.Axway.AllowedAccountIDs = []string{"444444444444", "444444444444"}
+			},
+			path:    "gateway.axway.allowedAccountIds[1]",
+			value:   "444444444444",
+			mention: "already listed as allowedAccountIds[0]",
+		},
+		{
+			name:    "apigee CIDR twice",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[1] = "203.0.113.10/32" },
+			path:    "gateway.apigee.allowedCidrs[1]",
+			value:   "203.0.113.10/32",
+			mention: "already listed as allowedCidrs[0]",
+		},
+		{
+			name:    "apigee CIDR loopback",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[0] = "127.0.0.1/32" },
+			path:    "gateway.apigee.allowedCidrs[0]",
+			value:   "127.0.0.1/32",
+			mention: "loopback (127.0.0.0/8)",
+		},
+		{
+			name:    "apigee CIDR link-local",
+			stack:   "us-east-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[0] = "169.254.169.254/32" },
+			path:    "gateway.apigee.allowedCidrs[0]",
+			value:   "169.254.169.254/32",
+			mention: "link-local (169.254.0.0/16)",
+		},
+		{
+			name:    "apigee CIDR this network",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[0] = "0.0.0.0/32" },
+			path:    "gateway.apigee.allowedCidrs[0]",
+			value:   "0.0.0.0/32",
+			mention: "(0.0.0.0/8)",
+		},
+		{
+			name:    "apigee CIDR shared address space",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[1] = "100.64.1.0/24" },
+			path:    "gateway.apigee.allowedCidrs[1]",
+			value:   "100.64.1.0/24",
+			mention: "(100.64.0.0/10)",
+		},
+		{
+			name:    "apigee CIDR multicast",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[0] = "224.0.0.1/32" },
+			path:    "gateway.apigee.allowedCidrs[0]",
+			value:   "224.0.0.1/32",
+			mention: "multicast or reserved (224.0.0.0/3)",
+		},
+		{
+			name:    "apigee CIDR broadcast",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Gateway.Apigee.AllowedCIDRs[0] = "255.255.255.255/32" },
+			path:    "gateway.apigee.allowedCidrs[0]",
+			value:   "255.255.255.255/32",
+			mention: "multicast or reserved (224.0.0.0/3)",
+		},
+		{
+			name:    "domain named gateway",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[1].Name = "gateway" },
+			path:    "domains[1].name",
+			value:   "gateway",
+			mention: "alias/residency/gateway",
+		},
+		{
+			name:    "domain name starting internal-",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Name = "internal-crm" },
+			path:    "domains[0].name",
+			value:   "internal-crm",
+			mention: "internal-crm-nlb",
+		},
+		{
+			name:    "owner of 65 characters",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Owner = strings.Repeat("a", 65) },
+			path:    "owner",
+			value:   strings.Repeat("a", 65),
+			mention: "at most 64 characters",
+		},
+		{
+			name:    "master user rdsadmin",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Database.MasterUsername = "rdsadmin" },
+			path:    "domains[0].database.masterUsername",
+			value:   "rdsadmin",
+			mention: "Aurora PostgreSQL reserves",
+		},
+		{
+			name:    "master user admin",
+			stack:   "us-east-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[1].Database.MasterUsername = "admin" },
+			path:    "domains[1].database.masterUsername",
+			value:   "admin",
+			mention: "Aurora PostgreSQL reserves",
+		},
+		{
+			name:    "master user rds_superuser",
+			stack:   "cn-north-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Database.MasterUsername = "rds_superuser" },
+			path:    "domains[0].database.masterUsername",
+			value:   "rds_superuser",
+			mention: "Aurora PostgreSQL reserves",
+		},
+		{
+			name:    "IAM user rdsrepladmin",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[2].Database.IAMUsername = "rdsrepladmin" },
+			path:    "domains[2].database.iamUsername",
+			value:   "rdsrepladmin",
+			mention: "Aurora PostgreSQL reserves",
+		},
+		{
+			name:    "IAM user rds_iam",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Database.IAMUsername = "rds_iam" },
+			path:    "domains[0].database.iamUsername",
+			value:   "rds_iam",
+			mention: "Aurora PostgreSQL reserves",
+		},
+		{
+			name:    "IAM user with pg_ prefix",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Database.IAMUsername = "pg_identity" },
+			path:    "domains[0].database.iamUsername",
+			value:   "pg_identity",
+			mention: `starts with "pg_"`,
+		},
+		{
+			name:    "master user of 17 characters",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Database.MasterUsername = "identity_admin_xy" },
+			path:    "domains[0].database.masterUsername",
+			value:   "identity_admin_xy",
+			mention: "at most 16 characters",
+		},
+		{
+			name:    "log retention below 365 in production",
+			stack:   "us-east-1",
+			edit:    func(stack *regions.Stack) { stack.LogRetentionDays = 180 },
+			path:    "logRetentionDays",
+			value:   "180",
+			mention: "use 365 days or more",
+		},
+		{
+			name:    "min tasks above 1000",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Domains[0].Service.MinTasks = 1001 },
+			path:    "domains[0].service.minTasks",
+			value:   "1001",
+			mention: "use 2 to 1000 tasks",
+		},
+		{
+			name:    "stack file of another region",
+			stack:   "eu-central-1",
+			edit:    func(stack *regions.Stack) { stack.Region = "us-east-1" },
+			path:    "region",
+			value:   "us-east-1",
+			mention: `set region to "eu-central-1" if the file name is right, or rename the stack file to Pulumi.us-east-1.yaml`,
+		},
+		{
+			name: "certificate of the stack's wrong partition",
+			edit: func(stack *regions.Stack) {
+				stack.Partition = "aws-cn"
+				stack.Gateway.Apigee.CertificateARN = strings.Replace(stack.Gateway.Apigee.CertificateARN, "arn:aws:", "arn:aws-cn:", 1)
+			},
+			stack:   "eu-central-1",
+			path:    "gateway.apigee.certificateArn",
+			value:   "arn:aws-cn:acm:eu-central-1:111111111111:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+			mention: "use arn:aws:acm:eu-central-1:111111111111:certificate/<id>",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,4 +490,75 @@ func TestValidateAllAccountTwiceInRegion(t *testing.T) {
 	problem := problemAt(t, regions.ValidateAll([]regions.Stack{first, second}), "accountId")
 	assert.Equal(t, second.File, problem.File)
 	assert.Contains(t, problem.Problem, "region eu-central-1 are also used by stack eu-central-1")
+}
+
+func TestValidateEphemeralLogRetention(t *testing.T) {
+	t.Parallel()
+	stack := shippedModel(t, "eu-central-1")
+	stack.LogRetentionDays = 7
+	problem := problemAt(t, regions.Validate(stack), "logRetentionDays")
+	assert.Contains(t, problem.Problem, "shorter than the 365 days")
+
+	stack.Environment = regions.EnvironmentEphemeral
+	for i := range stack.Domains {
+		stack.Domains[i].Database.DeletionProtection = false
+	}
+	assert.Empty(t, regions.Validate(stack), "an ephemeral stack may keep its logs for a week")
+}
+
+func TestValidateUsernamePostgresAccepted(t *testing.T) {
+	t.Parallel()
+	stack := shippedModel(t, "eu-central-1")
+	stack.Domains[0].Database.MasterUsername = "postgres"
+	assert.Empty(t, regions.Validate(stack), "CreateDBCluster accepts postgres as the master user of aurora-postgresql")
+}
+
+func TestValidateStackNameOfRegion(t *testing.T) {
+	t.Parallel()
+	cases := map[string]bool{
+		"eu-central-1":             true,
+		"eu-central-1-live-ab12cd": true,
+		"eu-central-1-copy":        true,
+		"":                         true,
+		"us-east-1":                false,
+		"eu-central-10":            false,
+		"eu-central":               false,
+		"live-eu-central-1":        false,
+	}
+	for name, accepted := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			stack := shippedModel(t, "eu-central-1")
+			stack.Name = name
+			problems := regions.Validate(stack)
+			if accepted {
+				assert.Empty(t, problems)
+				return
+			}
+			problem := problemAt(t, problems, "region")
+			assert.Equal(t, "eu-central-1", problem.Value, "value")
+			assert.Contains(t, problem.Problem, "does not match stack "+name, "problem")
+			assert.Contains(t, problem.Fix, "rename the stack file to Pulumi.eu-central-1.yaml", "fix")
+		})
+	}
+}
+
+func TestValidateStackNameUnknownRegion(t *testing.T) {
+	t.Parallel()
+	stack := shippedModel(t, "eu-central-1")
+	stack.Region = "eu-west-1"
+	problem := problemAt(t, regions.Validate(stack), "region")
+	assert.Equal(t, "is not a known region", problem.Problem, "an unknown region is reported once, not also as a name mismatch")
+}
+
+func TestValidateCertificatePartitionOfRegion(t *testing.T) {
+	t.Parallel()
+	stack := shippedModel(t, "eu-central-1")
+	stack.Partition = "aws-cn"
+	problems := regions.Validate(stack)
+	problemAt(t, problems, "partition")
+	for _, problem := range problems {
+		assert.NotEqual(t, "gateway.apigee.certificateArn", problem.Path,
+			"an ARN of the region's partition is right even when the partition key is wrong: %s", problem)
+	}
 }
