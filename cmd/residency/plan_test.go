@@ -473,5 +473,14 @@ func TestPlanMissingStacksFolder(t *testing.T) {
 	assert.Equal(t, exitInvalid, status, "exit status")
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, dir+": ")
+	assert.Contains(t, stderr, "does not exist")
+}
+
+func TestPlanEmptyStacksFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	status, stdout, stderr := runCommand(t, "plan", "--stacks", dir)
+	assert.Equal(t, exitInvalid, status, "exit status")
+	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "contains no stack files")
 }
