@@ -110,10 +110,21 @@ func checkFrontDoor(c *checker) {
 		if reason, listed := publicEntryTypes[resource.Type]; listed {
 			c.fail(resource, "%s, a way in that bypasses the gateway", reason)
 		}
-		if resource.Type == loadBalancerType {
+		switch resource.Type {
+		case loadBalancerType, "aws:alb/loadBalancer:LoadBalancer", "aws:elb/loadBalancer:LoadBalancer":
 			c.look(resource)
 			if internal, _ := flag(resource.Inputs, "internal"); !internal {
 				c.fail(resource, "is an internet-facing load balancer, a way in that bypasses the gateway")
+			}
+		case "aws:ec2/instance:Instance":
+			c.look(resource)
+			if public, _ := flag(resource.Inputs, "associatePublicIpAddress"); public {
+				c.fail(resource, "is an instance with a public IP address, a way in that bypasses the gateway")
+			}
+		case "aws:rds/instance:Instance":
+			c.look(resource)
+			if public, _ := flag(resource.Inputs, "publiclyAccessible"); public {
+				c.fail(resource, "is a publicly accessible database, a way in that bypasses the gateway")
 			}
 		}
 	}

@@ -231,8 +231,11 @@ var networkPathTypes = map[string]string{
 }
 
 // routeTargets are the route fields that send traffic out of the VPC.
+// A route to an instance or a network interface counts too, because that is how a NAT instance or
+// a firewall appliance takes traffic out.
 var routeTargets = []string{"gatewayId", "natGatewayId", "transitGatewayId", "vpcPeeringConnectionId",
-	"egressOnlyGatewayId", "carrierGatewayId", "coreNetworkArn", "localGatewayId"}
+	"egressOnlyGatewayId", "carrierGatewayId", "coreNetworkArn", "localGatewayId", "networkInterfaceId",
+	"instanceId"}
 
 func checkNoNetworkPathOut(c *checker) {
 	for _, resource := range c.awsResources() {

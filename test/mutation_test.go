@@ -124,6 +124,17 @@ var mutations = map[string]mutation{
 			return table.URN
 		},
 	},
+	"route through an instance": {
+		rule: "RES-04", stack: "us-east-1", alsoFails: []string{"LOG-07"},
+		seed: func(t *testing.T, g *graph.Graph) string {
+			table := resourceNamed(t, g, "aws:ec2/routeTable:RouteTable", "dealer-sales-app-routes")
+			return addResource(t, g, table.Parent, "aws:ec2/route:Route", "dealer-sales-via-instance", map[string]any{
+				"routeTableId":         table.ID,
+				"destinationCidrBlock": "0.0.0.0/0",
+				"instanceId":           "i-0123456789abcdef0",
+			}).URN
+		},
+	},
 	"key rotation off": {
 		rule: "LOG-01", stack: "eu-central-1",
 		seed: func(t *testing.T, g *graph.Graph) string {
@@ -280,6 +291,17 @@ var mutations = map[string]mutation{
 			require.NoError(t, err)
 			api.Inputs["policy"] = string(encoded)
 			return api.URN
+		},
+	},
+	"instance with a public IP": {
+		rule: "GW-02", stack: "cn-north-1",
+		seed: func(t *testing.T, g *graph.Graph) string {
+			return addResource(t, g, componentNamed(t, g, "residency:region:RegionStack", "cn-north-1"),
+				"aws:ec2/instance:Instance", "jump-host", map[string]any{
+					"ami":                      "ami-0123456789abcdef0",
+					"instanceType":             "t3.micro",
+					"associatePublicIpAddress": true,
+				}).URN
 		},
 	},
 	"endpoint service without acceptance": {
