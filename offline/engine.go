@@ -1,5 +1,5 @@
 // Package offline runs the Pulumi program in process under the SDK's mocks, with a simulated AWS
-// that answers every registration the way the AWS provider would where the isolation rules care:
+// that responds to every registration the way the AWS provider would where the isolation rules care:
 // IDs in AWS formats, ARNs of the provider's partition, region and account, and the computed
 // outputs that other resources reference. It records every registration, components included,
 // as a resource graph.
@@ -51,7 +51,7 @@ type Engine struct {
 	providers map[string]providerState
 }
 
-// providerState is what the simulation needs of an AWS provider instance.
+// providerState is the region, account and default tags of an AWS provider instance.
 type providerState struct {
 	region      string
 	account     string
@@ -113,7 +113,7 @@ func (e *Engine) urn(parent, typ, name string) string {
 		name))
 }
 
-// NewResource answers a registration with the ID and outputs that AWS would produce.
+// NewResource returns, for a registration, the ID and outputs that AWS would produce.
 func (e *Engine) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	request := args.RegisterRPC
 	parent := ""
@@ -178,7 +178,7 @@ func (e *Engine) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	return id, resource.NewPropertyMapFromMap(outputs), nil
 }
 
-// Call answers provider function invocations. The program makes none, because every fact it needs
+// Call rejects provider function invocations. The program makes none, because every fact it needs
 // comes from the model, so any call is a mistake that would need a cloud account.
 func (e *Engine) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return nil, fmt.Errorf("invoking function (%s): the offline engine simulates no functions; take the value from the model", args.Token)

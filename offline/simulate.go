@@ -9,7 +9,7 @@ import (
 	"github.com/example/residency/regions"
 )
 
-// resourceContext is one registration as the simulation sees it.
+// resourceContext is one registration with the state of its provider.
 type resourceContext struct {
 	urn      string
 	name     string

@@ -13,9 +13,9 @@ type ValidationError struct {
 	Path string
 	// Value is the offending value as written, or the key for an unknown key.
 	Value string
-	// Problem says what is wrong with the value.
+	// Problem is what is wrong with the value.
 	Problem string
-	// Fix says what to change.
+	// Fix is the change that makes the value valid.
 	Fix string
 	// outsideModel marks a problem in the stack file around the model, whose path does not start
 	// at the model's key.

@@ -47,7 +47,7 @@ type Domain struct {
 	// Name is DNS-safe (lowercase letters, digits and hyphens) because it becomes part of resource
 	// names, the log group path and the API path.
 	Name string `json:"name"`
-	// Description says what data the domain holds, without any personal data.
+	// Description is the kind of data the domain stores, without any personal data.
 	Description string `json:"description"`
 	// Classification is one of Classifications.
 	Classification string `json:"classification"`

@@ -104,7 +104,7 @@ var Known = map[string]Region{
 		Laws:          []string{"PIPL"},
 		GatewayVendor: VendorAxway,
 		// NOTE: taken from the AWS CDK region-info fact table for cn-north-1, not from a call to
-		// describe-vpc-endpoint-services; check it in the account before the first deployment.
+		// describe-vpc-endpoint-services. Check it in the account before the first deployment.
 		interfaceEndpointPrefixes: map[string]string{
 			"ecr.api": "cn.com.amazonaws",
 			"ecr.dkr": "cn.com.amazonaws",
