@@ -71,7 +71,7 @@ var separationRules = []rule{
 	},
 	{
 		id:        "LOG-07",
-		statement: "Compute is private: tasks have no public IP and run in private subnets, the service security group admits only its own load balancer, the load balancer is internal, and no security group is open to the internet.",
+		statement: "Compute is private: tasks have no public IP and run in private subnets, the service security group admits only its own load balancer, the load balancer is internal, and no security group admits or sends traffic to any address.",
 		articles:  separationArticles,
 		check:     checkComputePrivate,
 	},
@@ -296,8 +296,9 @@ func checkDomainReferences(c *checker) {
 	}
 }
 
-// ingressRule is one inbound rule of a security group, from a rule resource or an inline block.
-type ingressRule struct {
+// groupRule is one inbound or outbound rule of a security group, from a rule resource or an inline
+// block. For an outbound rule, the address fields hold the destination.
+type groupRule struct {
 	source   graph.Resource
 	values   map[string]any
 	fromPort float64
@@ -305,12 +306,12 @@ type ingressRule struct {
 }
 
 // ingressRules returns every inbound rule of a security group by its ID.
-func (c *checker) ingressRules(groupID string) []ingressRule {
-	var found []ingressRule
+func (c *checker) ingressRules(groupID string) []groupRule {
+	var found []groupRule
 	add := func(source graph.Resource, values map[string]any) {
 		from, _ := number(values, "fromPort")
 		to, _ := number(values, "toPort")
-		found = append(found, ingressRule{source: source, values: values, fromPort: from, toPort: to})
+		found = append(found, groupRule{source: source, values: values, fromPort: from, toPort: to})
 	}
 	for _, rule := range c.ofType(ingressRuleType) {
 		if text(rule.Inputs, "securityGroupId") == groupID {
@@ -335,7 +336,7 @@ func (c *checker) ingressRules(groupID string) []ingressRule {
 }
 
 // cidrs returns the address blocks a rule admits.
-func (r ingressRule) cidrs() []string {
+func (r groupRule) cidrs() []string {
 	var blocks []string
 	for _, key := range []string{"cidrIpv4", "cidrIpv6", "cidrBlocks", "ipv6CidrBlocks", "prefixListId", "prefixListIds"} {
 		blocks = append(blocks, stringList(r.values[key])...)
@@ -344,7 +345,7 @@ func (r ingressRule) cidrs() []string {
 }
 
 // referencedGroups returns the security groups a rule admits.
-func (r ingressRule) referencedGroups() []string {
+func (r groupRule) referencedGroups() []string {
 	var groups []string
 	for _, key := range []string{"referencedSecurityGroupId", "sourceSecurityGroupId", "securityGroups"} {
 		groups = append(groups, stringList(r.values[key])...)
@@ -484,8 +485,38 @@ func checkComputePrivate(c *checker) {
 					}
 				}
 			}
+			for _, rule := range c.egressRules(group) {
+				for _, block := range rule.cidrs() {
+					if block == "0.0.0.0/0" || block == "::/0" {
+						c.fail(rule.source, "lets security group %s send to any address (%s)", group.Name(), block)
+					}
+				}
+			}
 		}
 	}
+}
+
+// egressRules returns every outbound rule of a security group, from rule resources or inline.
+func (c *checker) egressRules(group graph.Resource) []groupRule {
+	var found []groupRule
+	for _, rule := range c.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
+		if text(rule.Inputs, "securityGroupId") == group.ID {
+			found = append(found, groupRule{source: rule, values: rule.Inputs})
+		}
+	}
+	for _, rule := range c.ofType(legacyRuleType) {
+		if text(rule.Inputs, "securityGroupId") == group.ID && text(rule.Inputs, "type") == "egress" {
+			found = append(found, groupRule{source: rule, values: rule.Inputs})
+		}
+	}
+	if inline, ok := group.Inputs["egress"].([]any); ok {
+		for _, entry := range inline {
+			if values, ok := entry.(map[string]any); ok {
+				found = append(found, groupRule{source: group, values: values})
+			}
+		}
+	}
+	return found
 }
 
 // allowedManagedPolicies lists the AWS managed policies a domain role may carry.

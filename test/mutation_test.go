@@ -220,6 +220,18 @@ var mutations = map[string]mutation{
 				}).URN
 		},
 	},
+	"service sending to any address": {
+		rule: "LOG-07", stack: "cn-north-1",
+		seed: func(t *testing.T, g *graph.Graph) string {
+			group := resourceNamed(t, g, "aws:ec2/securityGroup:SecurityGroup", "customer-identity-service-sg")
+			return addResource(t, g, group.Parent, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+				"customer-identity-service-to-anywhere", map[string]any{
+					"securityGroupId": group.ID,
+					"ipProtocol":      "-1",
+					"cidrIpv4":        "0.0.0.0/0",
+				}).URN
+		},
+	},
 	"wildcard secret access": {
 		rule: "LOG-08", stack: "eu-central-1",
 		seed: func(t *testing.T, g *graph.Graph) string {
