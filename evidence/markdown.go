@@ -103,8 +103,14 @@ func Diagram(expectation rules.Expectation, g *graph.Graph) string {
 		domains[component.Name()] = map[string][]graph.Resource{}
 	}
 	sort.Strings(names)
+	// Graphs list parents before children, so one pass finds the domain of every resource.
+	domainOf := map[string]string{}
 	for _, resource := range g.Resources {
-		domain := domainOf(g, resource)
+		domain := domainOf[resource.Parent]
+		if resource.Type == "residency:region:DataDomain" {
+			domain = resource.Name()
+		}
+		domainOf[resource.URN] = domain
 		if kinds, ok := domains[domain]; ok {
 			kinds[resource.Type] = append(kinds[resource.Type], resource)
 		}
@@ -126,19 +132,4 @@ func Diagram(expectation rules.Expectation, g *graph.Graph) string {
 	out.WriteString("  end\n")
 	fmt.Fprintf(&out, "  gateway --> %s\n", entry)
 	return out.String()
-}
-
-// domainOf returns the data-domain component a resource sits under, or "".
-func domainOf(g *graph.Graph, resource graph.Resource) string {
-	for depth := 0; depth < 64; depth++ {
-		if resource.Type == "residency:region:DataDomain" {
-			return resource.Name()
-		}
-		parent, ok := g.ByURN(resource.Parent)
-		if !ok {
-			return ""
-		}
-		resource = parent
-	}
-	return ""
 }

@@ -5,6 +5,7 @@ package graph
 
 import (
 	"container/heap"
+	"encoding/json"
 	"strings"
 )
 
@@ -171,4 +172,18 @@ func sortKey(resource Resource) string {
 		rank = "2"
 	}
 	return rank + resource.URN
+}
+
+// DecodeJSON decodes a JSON document stored in a string input, such as a policy or a provider's
+// allowedAccountIds. Other values, and strings that are not JSON, are returned unchanged.
+func DecodeJSON(value any) any {
+	text, ok := value.(string)
+	if !ok {
+		return value
+	}
+	var decoded any
+	if err := json.Unmarshal([]byte(text), &decoded); err != nil {
+		return value
+	}
+	return decoded
 }

@@ -72,7 +72,7 @@ func Run(stack string, config map[string]string, program pulumi.RunFunc) (*graph
 // NewEngine returns an engine for one run of a stack with the stack's config. Most callers use
 // Run; NewEngine is for callers that need the graph of a failed run.
 func NewEngine(stack string, config map[string]string) *Engine {
-	return &Engine{stack: stack, config: config, providers: map[string]providerState{}}
+	return &Engine{stack: stack, config: config, urns: map[string]bool{}, providers: map[string]providerState{}}
 }
 
 // Run runs program under the engine. After a failed run, Graph returns what was registered before
@@ -129,9 +129,6 @@ func (e *Engine) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	// The Pulumi engine rejects a second registration of a URN, so the simulation does too.
 	e.mu.Lock()
 	duplicate := e.urns[urn]
-	if e.urns == nil {
-		e.urns = map[string]bool{}
-	}
 	e.urns[urn] = true
 	e.mu.Unlock()
 	if duplicate {
@@ -187,13 +184,13 @@ func (e *Engine) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 func (e *Engine) rememberProvider(reference string, inputs map[string]any) {
 	state := providerState{}
 	state.region, _ = inputs["region"].(string)
-	switch accounts := decodeIfString(inputs["allowedAccountIds"]).(type) {
+	switch accounts := graph.DecodeJSON(inputs["allowedAccountIds"]).(type) {
 	case []any:
 		if len(accounts) > 0 {
 			state.account, _ = accounts[0].(string)
 		}
 	}
-	if tags, ok := decodeIfString(inputs["defaultTags"]).(map[string]any); ok {
+	if tags, ok := graph.DecodeJSON(inputs["defaultTags"]).(map[string]any); ok {
 		state.defaultTags, _ = tags["tags"].(map[string]any)
 	}
 	e.mu.Lock()
@@ -270,18 +267,6 @@ func plainValue(value resource.PropertyValue) any {
 	default:
 		return value.V
 	}
-}
-
-func decodeIfString(value any) any {
-	text, ok := value.(string)
-	if !ok {
-		return value
-	}
-	var decoded any
-	if err := json.Unmarshal([]byte(text), &decoded); err != nil {
-		return value
-	}
-	return decoded
 }
 
 func copyMap(values map[string]any) map[string]any {

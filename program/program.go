@@ -4,7 +4,6 @@ package program
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -76,9 +75,9 @@ func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 
 // siblings loads the models of the other stack files, which must be valid on their own.
 func siblings(stacksDir, selected string) ([]regions.Stack, error) {
-	paths, err := filepath.Glob(filepath.Join(stacksDir, "Pulumi.*.yaml"))
+	paths, err := regions.StackFilePaths(stacksDir)
 	if err != nil {
-		return nil, fmt.Errorf("listing stack files (%s): %w", stacksDir, err)
+		return nil, err
 	}
 	var stacks []regions.Stack
 	for _, path := range paths {

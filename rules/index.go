@@ -190,20 +190,6 @@ func stringList(value any) []string {
 	return nil
 }
 
-// decodeJSON decodes a JSON document stored in a string, such as a policy input. Other values are
-// returned unchanged.
-func decodeJSON(value any) any {
-	text, ok := value.(string)
-	if !ok {
-		return value
-	}
-	var decoded any
-	if err := json.Unmarshal([]byte(text), &decoded); err != nil {
-		return value
-	}
-	return decoded
-}
-
 // statement is one statement of a policy document read from a graph.
 type statement struct {
 	Sid           string
@@ -219,7 +205,7 @@ type statement struct {
 
 // statements parses a policy document from a JSON string or a decoded value.
 func statements(policy any) []statement {
-	document, ok := decodeJSON(policy).(map[string]any)
+	document, ok := graph.DecodeJSON(policy).(map[string]any)
 	if !ok {
 		return nil
 	}

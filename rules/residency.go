@@ -76,7 +76,7 @@ func checkExplicitProvider(c *checker) {
 			c.fail(resource, "is managed by provider %s for region %q, not %q", provider.Name(), region, c.expect.Region)
 			continue
 		}
-		accounts := stringList(decodeJSON(provider.Inputs["allowedAccountIds"]))
+		accounts := stringList(graph.DecodeJSON(provider.Inputs["allowedAccountIds"]))
 		if len(accounts) != 1 || accounts[0] != c.expect.Account {
 			c.fail(resource, "is managed by provider %s, whose allowedAccountIds %v do not pin it to account %s",
 				provider.Name(), accounts, c.expect.Account)

@@ -98,7 +98,7 @@ func ExpectationFromGraph(g *graph.Graph) (Expectation, error) {
 	provider := providers[0]
 	region, _ := provider.Inputs["region"].(string)
 	account := ""
-	if accounts := stringList(decodeJSON(provider.Inputs["allowedAccountIds"])); len(accounts) > 0 {
+	if accounts := stringList(graph.DecodeJSON(provider.Inputs["allowedAccountIds"])); len(accounts) > 0 {
 		account = accounts[0]
 	}
 	facts, known := regions.Lookup(region)

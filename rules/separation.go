@@ -15,6 +15,7 @@ const (
 	subnetType           = "aws:ec2/subnet:Subnet"
 	securityGroupType    = "aws:ec2/securityGroup:SecurityGroup"
 	ingressRuleType      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	egressRuleType       = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 	legacyRuleType       = "aws:ec2/securityGroupRule:SecurityGroupRule"
 	routeTableAssocType  = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 	routeTableType       = "aws:ec2/routeTable:RouteTable"
@@ -276,7 +277,7 @@ func checkDomainReferences(c *checker) {
 		var visit func(string)
 		visit = func(value string) {
 			if strings.HasPrefix(value, "{") || strings.HasPrefix(value, "[") {
-				allStrings(decodeJSON(value), func(inner string) {
+				allStrings(graph.DecodeJSON(value), func(inner string) {
 					if inner != value {
 						visit(inner)
 					}
@@ -307,24 +308,36 @@ type groupRule struct {
 
 // ingressRules returns every inbound rule of a security group by its ID.
 func (c *checker) ingressRules(groupID string) []groupRule {
+	return c.groupRules(groupID, ingressRuleType, "ingress")
+}
+
+// egressRules returns every outbound rule of a security group by its ID.
+func (c *checker) egressRules(groupID string) []groupRule {
+	return c.groupRules(groupID, egressRuleType, "egress")
+}
+
+// groupRules returns the rules of one direction of a security group: from rule resources of
+// ruleType, from aws:ec2/securityGroupRule resources of that direction, and from the group's
+// inline block of that name.
+func (c *checker) groupRules(groupID, ruleType, direction string) []groupRule {
 	var found []groupRule
 	add := func(source graph.Resource, values map[string]any) {
 		from, _ := number(values, "fromPort")
 		to, _ := number(values, "toPort")
 		found = append(found, groupRule{source: source, values: values, fromPort: from, toPort: to})
 	}
-	for _, rule := range c.ofType(ingressRuleType) {
+	for _, rule := range c.ofType(ruleType) {
 		if text(rule.Inputs, "securityGroupId") == groupID {
 			add(rule, rule.Inputs)
 		}
 	}
 	for _, rule := range c.ofType(legacyRuleType) {
-		if text(rule.Inputs, "securityGroupId") == groupID && text(rule.Inputs, "type") == "ingress" {
+		if text(rule.Inputs, "securityGroupId") == groupID && text(rule.Inputs, "type") == direction {
 			add(rule, rule.Inputs)
 		}
 	}
 	if group, ok := c.resolve(groupID); ok {
-		if inline, ok := group.Inputs["ingress"].([]any); ok {
+		if inline, ok := group.Inputs[direction].([]any); ok {
 			for _, entry := range inline {
 				if values, ok := entry.(map[string]any); ok {
 					add(group, values)
@@ -485,7 +498,7 @@ func checkComputePrivate(c *checker) {
 					}
 				}
 			}
-			for _, rule := range c.egressRules(group) {
+			for _, rule := range c.egressRules(group.ID) {
 				for _, block := range rule.cidrs() {
 					if block == "0.0.0.0/0" || block == "::/0" {
 						c.fail(rule.source, "lets security group %s send to any address (%s)", group.Name(), block)
@@ -494,29 +507,6 @@ func checkComputePrivate(c *checker) {
 			}
 		}
 	}
-}
-
-// egressRules returns every outbound rule of a security group, from rule resources or inline.
-func (c *checker) egressRules(group graph.Resource) []groupRule {
-	var found []groupRule
-	for _, rule := range c.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
-		if text(rule.Inputs, "securityGroupId") == group.ID {
-			found = append(found, groupRule{source: rule, values: rule.Inputs})
-		}
-	}
-	for _, rule := range c.ofType(legacyRuleType) {
-		if text(rule.Inputs, "securityGroupId") == group.ID && text(rule.Inputs, "type") == "egress" {
-			found = append(found, groupRule{source: rule, values: rule.Inputs})
-		}
-	}
-	if inline, ok := group.Inputs["egress"].([]any); ok {
-		for _, entry := range inline {
-			if values, ok := entry.(map[string]any); ok {
-				found = append(found, groupRule{source: group, values: values})
-			}
-		}
-	}
-	return found
 }
 
 // allowedManagedPolicies lists the AWS managed policies a domain role may carry.

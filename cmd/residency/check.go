@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,11 +22,8 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: residency check --state FILE [--stacks DIR] [--json]")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, parsed := parseFlags(flags, args); !parsed {
+		return code
 	}
 	if *state == "" || flags.NArg() > 0 {
 		fmt.Fprintln(stderr, "residency check: --state FILE is required and takes no other arguments")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,11 +21,8 @@ func runEvidence(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: residency evidence [--out DIR] [--stacks DIR] [--stack NAME]")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, parsed := parseFlags(flags, args); !parsed {
+		return code
 	}
 	if flags.NArg() > 0 {
 		fmt.Fprintf(stderr, "residency evidence: unexpected argument %q\n", flags.Arg(0))

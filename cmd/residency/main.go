@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -57,5 +59,19 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	default:
 		fmt.Fprintf(stderr, "residency: unknown command %q\n\n%s", args[0], usage)
 		return exitInvalid
+	}
+}
+
+// parseFlags parses a command's flags. When it returns false, the command stops with the returned
+// exit status: 0 after -h, which printed the usage, and exitInvalid after a bad flag.
+func parseFlags(flags *flag.FlagSet, args []string) (int, bool) {
+	err := flags.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	default:
+		return exitInvalid, false
 	}
 }

@@ -61,11 +61,8 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Usage: residency plan [--stacks DIR] [--stack NAME] [--json] [--export DIR]")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitInvalid
+	if code, parsed := parseFlags(flags, args); !parsed {
+		return code
 	}
 	if flags.NArg() > 0 {
 		fmt.Fprintf(stderr, "residency plan: unexpected argument %q\n", flags.Arg(0))
