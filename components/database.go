@@ -46,7 +46,7 @@ func ClusterIdentifier(domain string) string {
 
 // FinalSnapshotIdentifier names the snapshot RDS takes when the cluster is deleted. It is derived
 // from the cluster identifier only, so it is unique per cluster in a region and stays the same
-// across updates; a timestamp would show a diff on every preview.
+// across updates. A timestamp would show a diff on every preview.
 //
 // Ephemeral stacks take the final snapshot too, because it does not block a destroy and it is
 // the copy left if a stack that holds real data was marked ephemeral by mistake. The snapshot is

@@ -33,10 +33,10 @@ type ApigeeIngressArgs struct {
 	Targets []GatewayTarget
 }
 
-// ApigeeIngress is a regional API Gateway REST API that only Apigee can call: a custom domain with
-// mutual TLS and TLS 1.2, the default execute-api endpoint disabled, a resource policy that admits
-// only Apigee's egress addresses, and one VPC link per domain to the domain's internal listener.
-// A REST API is used because HTTP APIs have no resource policies.
+// ApigeeIngress is a regional API Gateway REST API that only Apigee can call. It has a custom
+// domain with mutual TLS and TLS 1.2, the default execute-api endpoint disabled, and a resource
+// policy that admits only Apigee's egress addresses. One VPC link per domain reaches the domain's
+// internal listener. It is a REST API because HTTP APIs have no resource policies.
 type ApigeeIngress struct {
 	pulumi.ResourceState
 

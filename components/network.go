@@ -40,9 +40,9 @@ type DomainNetworkArgs struct {
 	FlowLogRole *iam.Role
 }
 
-// DomainNetwork is a domain's VPC: private application subnets and isolated database subnets in
-// every zone, no internet gateway or NAT, VPC endpoints for the AWS services the tasks call,
-// security groups that chain gateway to load balancer to service to database, and flow logs.
+// DomainNetwork is a domain's VPC, with private application subnets and isolated database
+// subnets in every zone and no internet gateway or NAT. It has VPC endpoints for the AWS services
+// the tasks call, security groups that chain load balancer to service to database, and flow logs.
 type DomainNetwork struct {
 	pulumi.ResourceState
 

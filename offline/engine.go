@@ -1,8 +1,8 @@
-// Package offline runs the Pulumi program in process under the SDK's mocks, with a simulated AWS
-// that responds to every registration the way the AWS provider would where the isolation rules care:
-// IDs in AWS formats, ARNs of the provider's partition, region and account, and the computed
-// outputs that other resources reference. It records every registration, components included,
-// as a resource graph.
+// Package offline runs the Pulumi program in process under the SDK's mocks, with a simulated AWS.
+// The simulation responds to every registration the way the AWS provider would where the
+// isolation rules care: IDs in AWS formats, ARNs of the provider's partition, region and account,
+// and the computed outputs that other resources reference. The engine records every registration,
+// components included, as a resource graph.
 package offline
 
 import (

@@ -13,7 +13,7 @@ type ValidationError struct {
 	Path string
 	// Value is the offending value as written, or the key for an unknown key.
 	Value string
-	// Problem is what is wrong with the value.
+	// Problem is the reason the value is invalid.
 	Problem string
 	// Fix is the change that makes the value valid.
 	Fix string

@@ -5,8 +5,8 @@
 # It needs no cloud account and no AWS plugin.
 #
 # Usage: scripts/pulumi-import-check.sh
-# Set PULUMI_CLI to a pulumi binary to use it; otherwise the CLI v3.276.0 is built from its Go
-# module (about 5 minutes on two cores the first time) and kept in ~/.cache/residency.
+# Set PULUMI_CLI to a pulumi binary to use it. Without it, the CLI v3.276.0 is built from its Go
+# module and kept in ~/.cache/residency. The first build took about 5 minutes on two cores here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=v3.276.0

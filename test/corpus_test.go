@@ -17,8 +17,8 @@ import (
 
 // corpusDir is the corpus of invalid stack folders, each with an expected.txt that lists the
 // substrings the error must contain. regions/corpus_test.go runs the same folders through
-// regions.LoadDir; this file runs them through the program, which links the Pulumi packages
-// that the fuzz test of package regions must not carry.
+// regions.LoadDir. This file runs them through the program, which links the Pulumi packages, and
+// those must stay out of package regions so its fuzz test runs fast.
 const corpusDir = "../regions/testdata/invalid"
 
 // TestCorpusProgramRegistersNothing runs the program under the offline engine on every
