@@ -23,7 +23,6 @@ const Disclaimer = "The mapping of rules to law articles is a control mapping fo
 // Sources of a report's resource graph.
 const (
 	SourceOffline = "offline engine"
-	SourceExport  = "stack export"
 	SourceLive    = "live deployment"
 )
 

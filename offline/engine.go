@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -290,24 +289,4 @@ func hexFrom(seed string, n int) string {
 func uuidFrom(seed string) string {
 	h := hexFrom(seed, 32)
 	return fmt.Sprintf("%s-%s-4%s-a%s-%s", h[0:8], h[8:12], h[13:16], h[17:20], h[20:32])
-}
-
-// SortedTypes returns the resource types of a graph with their counts, sorted by type.
-func SortedTypes(g *graph.Graph) []TypeCount {
-	counts := map[string]int{}
-	for _, item := range g.Resources {
-		counts[item.Type]++
-	}
-	result := make([]TypeCount, 0, len(counts))
-	for typ, count := range counts {
-		result = append(result, TypeCount{Type: typ, Count: count})
-	}
-	sort.Slice(result, func(i, j int) bool { return result[i].Type < result[j].Type })
-	return result
-}
-
-// TypeCount is the number of resources of one type.
-type TypeCount struct {
-	Type  string
-	Count int
 }
