@@ -4,6 +4,8 @@ package program
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -75,9 +77,16 @@ func LoadModel(ctx *pulumi.Context, stacksDir string) (regions.Stack, error) {
 
 // siblings loads the models of the other stack files, which must be valid on their own.
 func siblings(stacksDir, selected string) ([]regions.Stack, error) {
-	paths, err := regions.StackFilePaths(stacksDir)
-	if err != nil {
-		return nil, err
+	// A folder without other stack files, or none at all, leaves nothing to validate against.
+	entries, err := os.ReadDir(stacksDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("listing stack files (%s): %w", stacksDir, err)
+	}
+	var paths []string
+	for _, entry := range entries {
+		if _, ok := regions.StackNameFromFile(entry.Name()); ok {
+			paths = append(paths, filepath.Join(stacksDir, entry.Name()))
+		}
 	}
 	var stacks []regions.Stack
 	for _, path := range paths {

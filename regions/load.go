@@ -604,7 +604,7 @@ func checkTruststore(data []byte) string {
 // A file whose model decoded is validated even when the file has other problems, such as a
 // secrets provider in another region, so that every problem is reported at once.
 func LoadDir(dir string) ([]StackFile, error) {
-	paths, err := StackFilePaths(dir)
+	paths, err := stackFilePaths(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -635,10 +635,10 @@ func LoadDir(dir string) ([]StackFile, error) {
 	return files, nil
 }
 
-// StackFilePaths lists the Pulumi.*.yaml entries of a folder, sorted by name as os.ReadDir returns
+// stackFilePaths lists the Pulumi.*.yaml entries of a folder, sorted by name as os.ReadDir returns
 // them. A missing folder, a file in place of the folder or a folder without stack files is a
 // problem of the input.
-func StackFilePaths(dir string) ([]string, error) {
+func stackFilePaths(dir string) ([]string, error) {
 	const fix = "point --stacks at the folder with the Pulumi.<stack>.yaml files"
 	reject := func(problem string) ([]string, error) {
 		return nil, Errors{{File: dir, Problem: problem, Fix: fix, outsideModel: true}}
